@@ -1,0 +1,130 @@
+import { OpenAPIHono } from '@hono/zod-openapi'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from 'pino'
+import { accessLog, type AccessLogSink } from '#middleware/access-log.ts'
+import { basicAuth } from '#middleware/auth.ts'
+import { notFound, onError, validationHook } from '#middleware/error-envelope.ts'
+import { jsonBody } from '#middleware/json-body.ts'
+import { requestId } from '#middleware/request-id.ts'
+import { timing } from '#middleware/timing.ts'
+import { config as processConfig, type Config } from './config.ts'
+import { docsInfo, openApiDocument, redocHtml, swaggerHtml } from './docs.ts'
+import { ErrorCode, errorResponse } from './errors.ts'
+import { accessLogger, logger as processLogger } from './logger.ts'
+import type { RouteEntry } from './route.ts'
+import { createBinder, documentCatchAlls, honoPath, type Bind } from './router.ts'
+import { staticFiles } from './static-files.ts'
+
+/** What the generated router table (`routes/_router.gen.ts`) hands to the app factory. */
+export interface RouterTable {
+  entries: readonly RouteEntry[]
+  registerService: (app: OpenAPIHono, bind: Bind) => unknown
+  registerRoot: (app: OpenAPIHono, bind: Bind) => unknown
+}
+
+export interface CreateAppOptions {
+  router: RouterTable
+  config?: Config
+  log?: Pick<Logger, 'error' | 'warn' | 'info'>
+  /** Access-log sink; `false` turns it off whatever `flyer_access_log` says. */
+  accessLog?: AccessLogSink | false
+  /** The folder served at `${flyer_base_url}/static/`. */
+  staticRoot?: string
+  /** `false` when the server sets timing headers itself at the socket layer (Node fast path). */
+  timingHeaders?: boolean
+}
+
+export const HEALTH = { msg: 'success', code: 200 } as const
+
+/** Which paths stay open when basic auth is on: health checks, readiness and routes declaring `auth: false`. */
+export const openPathMatcher = (c: Config, entries: readonly RouteEntry[]): ((path: string) => boolean) => {
+  const exact = new Set(['/health_check', `${c.prefix}/health_check`, `${c.prefix}/ready`])
+  const patterns = entries
+    .filter((e) => e.def.config.auth === false)
+    .map((e) => {
+      const full = (e.mount === 'service' ? c.prefix : '') + e.path
+      const source = full
+        .split(/\{[^}]+\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]+')
+      return new RegExp(`^${source}$`)
+    })
+  return (path) => exact.has(path) || patterns.some((re) => re.test(path))
+}
+
+/**
+ * Builds the Flyer app from a router table: middleware, routes, 404/405, docs and static files.
+ * @example
+ * import * as router from './routes/_router.gen.ts'
+ * const app = createApp({ router })
+ */
+export const createApp = ({ router, config: c = processConfig(), log = processLogger(), accessLog: sink, staticRoot = 'static', timingHeaders = true }: CreateAppOptions) => {
+  const httpErrors = c.httpErrors
+  const defaultHook = validationHook({ httpErrors }) as never
+  const app = new OpenAPIHono({ defaultHook })
+
+  app.use(requestId())
+  if (timingHeaders) app.use(timing())
+  const logSink = sink === false ? undefined : (sink ?? (c.accessLog.enabled ? accessLogger() : undefined))
+  if (logSink) app.use(accessLog({ sink: logSink }))
+  if (c.auth.enabled) {
+    app.use(basicAuth({ user: c.auth.user, pass: c.auth.pass, isOpen: openPathMatcher(c, router.entries) }))
+    app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' })
+  }
+  app.use(
+    bodyLimit({
+      maxSize: c.bodyLimit,
+      onError: (ctx) => errorResponse(ctx, ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR, `Request body too large (limit ${c.bodyLimit} bytes)`, { status: 413, httpErrors }),
+    }),
+  )
+  app.use(jsonBody())
+  app.onError(onError({ httpErrors, log }))
+  app.notFound(notFound({ httpErrors }))
+
+  const bind = createBinder(c)
+  const service = new OpenAPIHono({ defaultHook })
+  router.registerService(service, bind)
+  documentCatchAlls(service, router.entries.filter((e) => e.mount === 'service'), bind)
+  app.route(c.prefix, service)
+  router.registerRoot(app, bind)
+  documentCatchAlls(app, router.entries.filter((e) => e.mount === 'root'), bind)
+  app.get('/health_check', (ctx) => ctx.json(HEALTH, 200))
+
+  // A known path with another method: 405 with Allow, after every real route had its chance.
+  const allowed = new Map<string, Set<string>>()
+  for (const e of router.entries) {
+    const full = (e.mount === 'service' ? c.prefix : '') + honoPath(e)
+    const set = allowed.get(full) ?? new Set<string>()
+    set.add(e.method.toUpperCase())
+    if (e.method === 'get') set.add('HEAD')
+    allowed.set(full, set)
+  }
+  for (const [path, methods] of allowed) {
+    const allow = [...methods].join(', ')
+    app.all(path, (ctx) =>
+      errorResponse(ctx, ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR, `Method ${ctx.req.method} not allowed; use ${allow}`, {
+        status: 405,
+        headers: { Allow: allow },
+        httpErrors,
+      }),
+    )
+  }
+
+  let doc: string | undefined
+  app.get(`${c.prefix}/openapi.json`, (ctx) => {
+    doc ??= JSON.stringify(openApiDocument(app, c))
+    return ctx.body(doc, 200, { 'Content-Type': 'application/json' })
+  })
+  const swagger = swaggerHtml(c)
+  const redoc = redocHtml(c)
+  app.get(`${c.prefix}/docs`, (ctx) => ctx.html(swagger))
+  app.get(`${c.prefix}/redoc`, (ctx) => ctx.html(redoc))
+
+  const files = staticFiles(staticRoot)
+  const staticPrefix = `${c.baseUrl}/static/`
+  app.get(`${staticPrefix}*`, async (ctx) => (await files(ctx, ctx.req.path.slice(staticPrefix.length))) ?? ctx.notFound())
+
+  return app
+}
+
+export { docsInfo }

@@ -1,0 +1,36 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import { parseArgs } from 'node:util'
+import { build } from 'esbuild'
+import { renderRouter, scanRoutes } from './generate-router.ts'
+
+const HELP = `Usage: npm run build
+
+Regenerates the router table, bundles server.ts into dist/server.mjs (dependencies stay in
+node_modules) and writes the OpenAPI document to dist/openapi.json. Needs no services and no env.`
+
+const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } })
+if (values.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+const routes = await scanRoutes('routes')
+await writeFile('routes/_router.gen.ts', renderRouter(routes))
+await mkdir('dist', { recursive: true })
+await build({
+  entryPoints: ['server.ts'],
+  outfile: 'dist/server.mjs',
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+
+// The spec with the defaults only: what CI diffs to see API changes.
+const { writeOpenApi } = await import('./openapi.ts')
+const file = await writeOpenApi('dist/openapi.json')
+console.log(`built dist/server.mjs and ${file} (${routes.length} routes)`)

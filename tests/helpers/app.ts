@@ -1,0 +1,33 @@
+import { loadConfig, type Config } from '#lib/config.ts'
+import type { CreateAppOptions } from '#lib/create-app.ts'
+import { buildApp } from '../../app.ts'
+
+export interface Captured {
+  access: Record<string, unknown>[]
+  errors: { obj: object; msg: string }[]
+}
+
+/**
+ * A fresh app per test, with its own config (from a plain env object) and in-memory log sinks.
+ * @example
+ * const { app, logs } = testApp({ flyer_http_errors: '1' })
+ */
+export const testApp = (env: Record<string, string> = {}, options: Omit<CreateAppOptions, 'router' | 'config'> = {}) => {
+  const config: Config = loadConfig({ flyer_log_file: '0', ...env })
+  const logs: Captured = { access: [], errors: [] }
+  const log = {
+    error: (obj: object, msg: string) => void logs.errors.push({ obj, msg }),
+    warn: (obj: object, msg: string) => void logs.errors.push({ obj, msg }),
+    info: () => {},
+  }
+  const app = buildApp({ config, log: log as never, accessLog: { info: (r: object) => void logs.access.push(r as Record<string, unknown>) }, ...options })
+  return { app, config, logs }
+}
+
+/** A JSON request init; `contentType: null` sends the body with no Content-Type at all. */
+export const jsonInit = (body: unknown, { method = 'POST', contentType = 'application/json' as string | null, headers = {} as Record<string, string> } = {}): RequestInit => ({
+  method,
+  // Bytes, not a string: a string body makes fetch add text/plain on its own.
+  body: typeof body === 'string' ? new TextEncoder().encode(body) : new TextEncoder().encode(JSON.stringify(body)),
+  headers: { ...(contentType === null ? {} : { 'content-type': contentType }), ...headers },
+})
