@@ -1,11 +1,11 @@
 import { z } from 'zod'
 
 /** 0/1, true/false, yes/no, on/off — the original took `1`/`0`. */
-const flag = (fallback: boolean) =>
-  z
-    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected 1 or 0' })
-    .default(fallback ? '1' : '0')
-    .transform((v) => v === '1' || v === 'true' || v === 'yes' || v === 'on')
+const FLAG = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected 1 or 0' })
+const isOn = (v: string) => v === '1' || v === 'true' || v === 'yes' || v === 'on'
+const flag = (fallback: boolean) => FLAG.default(fallback ? '1' : '0').transform(isOn)
+/** A flag whose default depends on other settings (undefined when unset). */
+const optionalFlag = () => FLAG.optional().transform((v) => (v === undefined ? undefined : isOn(v)))
 
 const whole = (min: number, max: number) =>
   z
@@ -69,7 +69,7 @@ export const envSchema = z.object({
   flyer_access_log: flag(true),
   flyer_access_logfile: str('-'),
   flyer_http_errors: flag(false),
-  flyer_validate_response: flag(false).optional(),
+  flyer_validate_response: optionalFlag(),
   flyer_metrics: flag(true),
   flyer_author: str('Flyer'),
   flyer_release_date: str(''),

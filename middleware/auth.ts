@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { basicAuth as honoBasicAuth } from 'hono/basic-auth'
-import { ErrorCode, envelope } from '#lib/errors.ts'
+import { HTTPException } from 'hono/http-exception'
+import { ErrorCode, errorResponse } from '#lib/errors.ts'
 
 export interface BasicAuthOptions {
   user: string
@@ -18,18 +19,18 @@ export interface BasicAuthOptions {
  */
 export const basicAuth = ({ user, pass, isOpen, realm = 'Flyer' }: BasicAuthOptions): MiddlewareHandler => {
   if (!user || !pass) throw new Error('basicAuth needs a user and a password: set flyer_auth_user and flyer_auth_pass')
-  const check = honoBasicAuth({
-    username: user,
-    password: pass,
-    realm,
-    invalidUserMessage: (c) => {
-      c.set('code', ErrorCode.AUTH_REQUIRED)
-      c.set('msg', 'Unauthorized')
-      return envelope(c, ErrorCode.AUTH_REQUIRED, 'Unauthorized')
-    },
-  })
+  const check = honoBasicAuth({ username: user, password: pass, realm })
+  const challenge = { 'WWW-Authenticate': `Basic realm="${realm}", charset="UTF-8"` }
   return async function basicAuth(c, next) {
     if (isOpen(c.req.path)) return next()
-    return check(c, next)
+    try {
+      return await check(c, next)
+    } catch (err) {
+      // Hono's basicAuth throws a plain-text 401: answer the envelope with the same challenge instead.
+      if (err instanceof HTTPException && err.status === 401) {
+        return errorResponse(c, ErrorCode.AUTH_REQUIRED, 'Unauthorized', { status: 401, headers: challenge, httpErrors: true })
+      }
+      throw err
+    }
   }
 }

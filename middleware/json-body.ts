@@ -8,6 +8,21 @@ const mediaType = (contentType: string) => contentType.split(';', 1)[0]!.trim().
 
 const hasBody = (req: Request) => req.body !== null && req.headers.get('content-length') !== '0'
 
+/** A Content-Type every later check (zod-openapi's media-type gate, Hono's validator) reads the same way. */
+const TIDY = /^[\w.+-]+\/[\w.+-]+(\s*;\s*[\w-]+=[^;\s]+)*$/
+
+type Ctx = Parameters<MiddlewareHandler>[0]
+
+/** Replaces the request with one whose Content-Type is `contentType`; the body text is kept cached. */
+const relabel = (c: Ctx, contentType: string, text: string) => {
+  const raw = c.req.raw
+  const headers = new Headers(raw.headers)
+  headers.set('content-type', contentType)
+  c.req.raw = new Request(raw.url, { method: raw.method, headers, body: text, signal: raw.signal })
+  const cache = c.req.bodyCache as Record<string, unknown>
+  cache.text = Promise.resolve(text)
+}
+
 /**
  * Parses JSON request bodies once, safely, before validation:
  * - a body sent without Content-Type is JSON (the original forced this; its clients rely on it);
@@ -25,15 +40,14 @@ export const jsonBody = (): MiddlewareHandler =>
     if (contentType === null) {
       if (!hasBody(raw)) return next()
       // Flyer's original clients omit Content-Type on JSON bodies: say it for them.
-      const headers = new Headers(raw.headers)
-      headers.set('content-type', 'application/json')
       const text = await c.req.text()
       if (text === '') return next()
-      c.req.raw = new Request(raw.url, { method, headers, body: text, signal: raw.signal })
-      const cache = c.req.bodyCache as Record<string, unknown>
-      cache.text = Promise.resolve(text)
-    } else if (!JSON_MEDIA.test(mediaType(contentType))) {
-      return next()
+      relabel(c, 'application/json', text)
+    } else {
+      const media = mediaType(contentType)
+      if (!JSON_MEDIA.test(media)) return next()
+      // `application/json\t;` and friends: JSON to Hono's validator but not to the media-type gate.
+      if (!TIDY.test(contentType)) relabel(c, media, await c.req.text())
     }
     const text = await c.req.text()
     let parsed: unknown

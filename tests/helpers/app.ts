@@ -1,6 +1,6 @@
 import { loadConfig, type Config } from '#lib/config.ts'
-import type { CreateAppOptions } from '#lib/create-app.ts'
-import { buildApp } from '../../app.ts'
+import { createApp, type CreateAppOptions } from '#lib/create-app.ts'
+import * as projectRouter from '../../routes/_router.gen.ts'
 
 export interface Captured {
   access: Record<string, unknown>[]
@@ -12,7 +12,7 @@ export interface Captured {
  * @example
  * const { app, logs } = testApp({ flyer_http_errors: '1' })
  */
-export const testApp = (env: Record<string, string> = {}, options: Omit<CreateAppOptions, 'router' | 'config'> = {}) => {
+export const testApp = (env: Record<string, string> = {}, options: Partial<Omit<CreateAppOptions, 'config'>> = {}) => {
   const config: Config = loadConfig({ flyer_log_file: '0', ...env })
   const logs: Captured = { access: [], errors: [] }
   const log = {
@@ -20,7 +20,7 @@ export const testApp = (env: Record<string, string> = {}, options: Omit<CreateAp
     warn: (obj: object, msg: string) => void logs.errors.push({ obj, msg }),
     info: () => {},
   }
-  const app = buildApp({ config, log: log as never, accessLog: { info: (r: object) => void logs.access.push(r as Record<string, unknown>) }, ...options })
+  const app = createApp({ router: projectRouter, config, log: log as never, accessLog: { info: (r: object) => void logs.access.push(r as Record<string, unknown>) }, ...options })
   return { app, config, logs }
 }
 
