@@ -120,7 +120,7 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   app.get(`${c.prefix}/docs`, (ctx) => ctx.html(swagger))
   app.get(`${c.prefix}/redoc`, (ctx) => ctx.html(redoc))
 
-  const files = staticFiles(staticRoot)
+  const files = staticFiles(staticRoot, { baseUrl: c.baseUrl })
   const staticPrefix = `${c.baseUrl}/static/`
   app.get(`${staticPrefix}*`, async (ctx) => (await files(ctx, ctx.req.path.slice(staticPrefix.length))) ?? ctx.notFound())
 

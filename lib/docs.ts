@@ -53,7 +53,7 @@ export const swaggerHtml = (c: Config): string => {
     `<div id="swagger-ui"></div>
 <script src="${s}/vendor/swagger-ui/swagger-ui-bundle.js"></script>
 <script>
-window.ui = SwaggerUIBundle({ url: ${JSON.stringify(`${c.prefix}/openapi.json`)}, dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true })
+window.ui = SwaggerUIBundle({ url: ${JSON.stringify(`${c.prefix}/openapi.json`)}, dom_id: '#swagger-ui', deepLinking: true, persistAuthorization: true, validatorUrl: null })
 </script>`,
   )
 }

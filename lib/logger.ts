@@ -82,6 +82,14 @@ export const accessLogger = (): Logger =>
       c.accessLog.file === '-'
         ? pino.destination({ dest: 1, sync: false, minLength: 4096 })
         : pino.destination({ dest: resolve(c.accessLog.file), sync: false, mkdir: true, minLength: 4096 })
+    // Busy servers fill the 4 KiB buffer often; a quiet one still shows its lines within a second.
+    setInterval(() => {
+      try {
+        dest.flush()
+      } catch {
+        // closed at shutdown
+      }
+    }, 1000).unref()
     return pino({ base: undefined, timestamp: false, level: 'info' }, dest)
   })())
 

@@ -33,7 +33,11 @@ const vendorFiles = (): Map<string, string> => {
  * Serves `root` (the project's `static/`) plus the docs' vendor assets under one URL prefix.
  * A request resolving outside `root` — `..`, `%2e%2e`, absolute paths, symlinks pointing out — is a 404.
  */
-export const staticFiles = (root: string) => {
+export const staticFiles = (root: string, { baseUrl = '/flyer' }: { baseUrl?: string } = {}) => {
+  // ReDoc's sidebar credit loads its logo from a CDN: point it at our own logo so nothing leaves the intranet.
+  const rewrites: Record<string, [string, string]> = {
+    'vendor/redoc/redoc.standalone.js': ['https://cdn.redoc.ly/redoc/logo-mini.svg', `${baseUrl}/static/logo.svg`],
+  }
   const rootDir = resolve(root)
   let realRoot: Promise<string> | undefined
   let vendor: Map<string, string> | undefined
@@ -63,7 +67,10 @@ export const staticFiles = (root: string) => {
     if (!hit) {
       const file = await locate(rel)
       if (!file) return undefined
-      hit = { body: new Uint8Array(await readFile(file)), type: TYPES[extname(file)] ?? 'application/octet-stream' }
+      let body = new Uint8Array(await readFile(file))
+      const rewrite = rewrites[rel]
+      if (rewrite) body = new TextEncoder().encode(new TextDecoder().decode(body).replaceAll(rewrite[0], rewrite[1]))
+      hit = { body, type: TYPES[extname(file)] ?? 'application/octet-stream' }
       if (cache.size < 256) cache.set(rel, hit)
     }
     return c.body(hit.body as Uint8Array<ArrayBuffer>, 200, { 'Content-Type': hit.type, 'Cache-Control': 'public, max-age=3600' })
