@@ -21,6 +21,8 @@ export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host
     {
       keepAliveTimeout: c.keepAliveSec * 1000,
       headersTimeout: c.headersTimeoutSec * 1000,
+      // Node checks the two timeouts above only this often (default 30 s): slowloris sockets would linger.
+      connectionsCheckingInterval: 1000,
       requestTimeout: (c.timeoutSec + c.headersTimeoutSec) * 1000,
       maxHeaderSize: 16 * 1024,
     },

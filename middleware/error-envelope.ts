@@ -63,9 +63,17 @@ export const onError = ({ httpErrors, log }: ErrorEnvelopeOptions): ErrorHandler
       const keepStatus = status === 413 || status === 401 || status >= 500 || httpErrors
       return errorResponse(c, code, msg, { status: keepStatus ? status : 200, httpErrors })
     }
+    if (clientWentAway(c, err)) {
+      // Nobody is listening for the answer: not a server fault, so no error-level line.
+      log.warn({ logId, reason: (err as Error).message }, 'client closed the connection before the response')
+      return errorResponse(c, ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR, 'Client closed the request', { status: 400, httpErrors })
+    }
     log.error({ logId, err }, 'unhandled error in handler')
     return errorResponse(c, ErrorCode.INNER_SELF_ERROR, GENERIC_500, { status: httpErrors ? 500 : 200, httpErrors })
   }
+
+const clientWentAway = (c: Context, err: unknown): boolean =>
+  c.req.raw.signal.aborted || (err as { code?: string }).code === 'ECONNRESET' || (err as Error).message === 'aborted'
 
 /** `app.notFound`: 404 with the envelope. */
 export const notFound = ({ httpErrors }: Pick<ErrorEnvelopeOptions, 'httpErrors'>): NotFoundHandler =>
