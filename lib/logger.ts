@@ -1,7 +1,10 @@
+import { EventEmitter } from 'node:events'
 import { mkdirSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { config, type Config } from './config.ts'
+import { ForwardStream, type LogStreamName, type SendToPrimary } from './log-forward.ts'
 import { REDACTED } from './redact.ts'
 
 const redactPaths = [
@@ -17,8 +20,25 @@ const redactPaths = [
   'config.db.password',
 ]
 
+/** A destination that can be ended and awaited (pino transports, sonic-boom). */
+type Sink = DestinationStream & { end?: () => void; once?: (event: string, fn: () => void) => unknown; flush?: (cb?: () => void) => void }
+
 let root: Logger | undefined
 let access: Logger | undefined
+let appSink: Sink | undefined
+let accessSink: Sink | undefined
+let forward: { app: ForwardStream; access: ForwardStream } | undefined
+
+/** `logs/flyer.<date>.<n>.log`, a new file daily, `current.log` linking the newest, `flyer_log_retention_days` kept. */
+const rollOptions = (c: Config) => ({
+  file: resolve(join(c.log.dir, 'flyer')),
+  extension: '.log',
+  frequency: 'daily',
+  dateFormat: 'yyyy-MM-dd',
+  mkdir: true,
+  symlink: true,
+  limit: { count: c.log.retentionDays, removeOtherLogFiles: true },
+})
 
 /** Where the app log goes: stdout (pretty in dev) plus the rotated file `logs/flyer.*.log`. */
 const appTargets = (c: Config): pino.TransportMultiOptions['targets'] => {
@@ -29,39 +49,106 @@ const appTargets = (c: Config): pino.TransportMultiOptions['targets'] => {
   ]
   if (c.log.file) {
     mkdirSync(resolve(c.log.dir), { recursive: true })
-    targets.push({
-      target: 'pino-roll',
-      level: c.log.level,
-      options: {
-        file: resolve(join(c.log.dir, 'flyer')),
-        extension: '.log',
-        frequency: 'daily',
-        dateFormat: 'yyyy-MM-dd',
-        mkdir: true,
-        symlink: true,
-        limit: { count: c.log.retentionDays, removeOtherLogFiles: true },
-      },
-    })
+    targets.push({ target: 'pino-roll', level: c.log.level, options: rollOptions(c) })
   }
   return targets
+}
+
+type SonicBoom = ReturnType<typeof pino.destination>
+
+const reportSinkError = (err: Error) => process.stderr.write(`flyer: log writer error: ${err.message}\n`)
+
+/**
+ * The app log's writer: a pino transport (worker thread, pretty-printing in dev) to stdout and the rotated
+ * file. With several workers only the primary writes, through `openPrimaryLogs()` instead.
+ */
+export const appDestination = (c: Config = config()): DestinationStream =>
+  (appSink ??= (() => {
+    const transport = pino.transport({ targets: appTargets(c) })
+    // A log target failing (disk full, bad path) must not take the server down.
+    transport.on('error', reportSinkError)
+    return transport as Sink
+  })())
+
+/** Writes each whole-line chunk to every stream; ends when all of them have closed. */
+class Tee extends EventEmitter {
+  constructor(private readonly streams: SonicBoom[]) {
+    super()
+  }
+
+  write(chunk: string): boolean {
+    for (const s of this.streams) s.write(chunk)
+    return true
+  }
+
+  flush(cb?: () => void): void {
+    let left = this.streams.length
+    if (!left) return cb?.()
+    for (const s of this.streams) s.flush(() => --left === 0 && cb?.())
+  }
+
+  end(): void {
+    let left = this.streams.length
+    if (!left) return void this.emit('close')
+    for (const s of this.streams) {
+      s.once('close', () => --left === 0 && this.emit('close'))
+      s.end()
+    }
+  }
+}
+
+/**
+ * The primary's app-log writer, in its own thread (it has no requests to keep off the disk, and a
+ * transport thread would cost it ~10 MB): stdout plus the pino-roll file, written in whole lines by this
+ * one process only. Call before the first log line.
+ */
+export const openPrimaryLogs = async (c: Config = config()): Promise<void> => {
+  if (appSink || c.dev) return
+  const streams: SonicBoom[] = [pino.destination({ dest: 1, sync: false }) as SonicBoom]
+  if (c.log.file) {
+    mkdirSync(resolve(c.log.dir), { recursive: true })
+    // pino-roll ships no types; it resolves to a sonic-boom stream.
+    const pinoRoll = createRequire(import.meta.url)('pino-roll') as (o: ReturnType<typeof rollOptions>) => Promise<SonicBoom>
+    streams.push(await pinoRoll(rollOptions(c)))
+  }
+  for (const s of streams) s.on('error', reportSinkError)
+  appSink = new Tee(streams) as unknown as Sink
+}
+
+/**
+ * The access log's writer, `flyer_access_logfile` (`-` = stdout): buffered asynchronous writes
+ * (sonic-boom) of whole lines, appended (O_APPEND), so the request path never waits on the disk.
+ */
+export const accessDestination = (c: Config = config()): DestinationStream => {
+  if (accessSink) return accessSink
+  const dest =
+    c.accessLog.file === '-'
+      ? pino.destination({ dest: 1, sync: false, minLength: 4096 })
+      : pino.destination({ dest: resolve(c.accessLog.file), sync: false, mkdir: true, minLength: 4096 })
+  // Busy servers fill the 4 KiB buffer often; a quiet one still shows its lines within a second.
+  setInterval(() => {
+    try {
+      dest.flush()
+    } catch {
+      // closed at shutdown
+    }
+  }, 1000).unref()
+  return (accessSink = dest)
 }
 
 /**
  * Builds a logger. Pass `destination` (tests, benchmarks) to skip transports and write to that stream.
  */
-export const createLogger = (c: Config, destination?: DestinationStream): Logger => {
-  const options: pino.LoggerOptions = {
-    level: c.log.level,
-    base: { pid: process.pid },
-    redact: { paths: redactPaths, censor: REDACTED },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  }
-  if (destination) return pino(options, destination)
-  const transport = pino.transport({ targets: appTargets(c) })
-  // A log target failing (disk full, bad path) must not take the server down.
-  transport.on('error', (err: Error) => process.stderr.write(`flyer: log transport error: ${err.message}\n`))
-  return pino(options, transport)
-}
+export const createLogger = (c: Config, destination?: DestinationStream): Logger =>
+  pino(
+    {
+      level: c.log.level,
+      base: { pid: process.pid },
+      redact: { paths: redactPaths, censor: REDACTED },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination ?? forward?.app ?? appDestination(c),
+  )
 
 /**
  * The application logger.
@@ -73,25 +160,23 @@ export const logger = (): Logger => (root ??= createLogger(config()))
 
 /**
  * The access logger: one JSON line per request to `flyer_access_logfile` (`-` = stdout). Asynchronous
- * buffered writes (sonic-boom) so the request path never waits on the disk.
+ * buffered writes so the request path never waits on the disk.
  */
 export const accessLogger = (): Logger =>
-  (access ??= (() => {
-    const c = config()
-    const dest =
-      c.accessLog.file === '-'
-        ? pino.destination({ dest: 1, sync: false, minLength: 4096 })
-        : pino.destination({ dest: resolve(c.accessLog.file), sync: false, mkdir: true, minLength: 4096 })
-    // Busy servers fill the 4 KiB buffer often; a quiet one still shows its lines within a second.
-    setInterval(() => {
-      try {
-        dest.flush()
-      } catch {
-        // closed at shutdown
-      }
-    }, 1000).unref()
-    return pino({ base: undefined, timestamp: false, level: 'info' }, dest)
-  })())
+  (access ??= pino({ base: undefined, timestamp: false, level: 'info' }, forward?.access ?? accessDestination(config())))
+
+/**
+ * Makes this process (a cluster worker) send its log lines to the primary instead of writing them;
+ * call before the first log line. See `log-forward.ts` for why.
+ */
+export const forwardLogsTo = (send: SendToPrimary): void => {
+  forward = { app: new ForwardStream('app', send), access: new ForwardStream('access', send) }
+}
+
+/** The primary writes a batch a worker forwarded: whole lines, to the same writers its own log uses. */
+export const writeForwarded = (stream: LogStreamName, data: string, c: Config = config()): void => {
+  ;(stream === 'app' ? appDestination(c) : accessDestination(c)).write(data)
+}
 
 /** Replaces the loggers (tests hand in loggers writing to memory). */
 export const setLoggers = (next: { app?: Logger; access?: Logger }): void => {
@@ -99,16 +184,44 @@ export const setLoggers = (next: { app?: Logger; access?: Logger }): void => {
   if (next.access) access = next.access
 }
 
-/** Flushes buffered lines; shutdown awaits this so no line is lost. */
+const flushLogger = (l: Logger | undefined) =>
+  new Promise<void>((done) => {
+    if (!l) return done()
+    try {
+      l.flush(() => done())
+    } catch {
+      done()
+    }
+  })
+
+/** Flushes buffered lines (forwarded ones are handed to the primary). */
 export const flushLogs = async (): Promise<void> => {
-  const flush = (l: Logger | undefined) =>
-    new Promise<void>((done) => {
-      if (!l) return done()
-      try {
-        l.flush((err) => done(void err))
-      } catch {
-        done()
-      }
+  await Promise.all([flushLogger(root), flushLogger(access)])
+  if (forward) await Promise.all([forward.app.flushed(), forward.access.flushed()])
+}
+
+const endSink = (sink: Sink | undefined, timeoutMs: number) =>
+  new Promise<void>((done) => {
+    if (!sink?.end || !sink.once) return done()
+    const timer = setTimeout(done, timeoutMs)
+    sink.once('close', () => {
+      clearTimeout(timer)
+      done()
     })
-  await Promise.all([flush(root), flush(access)])
+    try {
+      sink.end()
+    } catch {
+      clearTimeout(timer)
+      done()
+    }
+  })
+
+/**
+ * The last thing before exit: flushes every buffered line and waits until the writers have written them
+ * (transport thread ended, file closed). After this the loggers must not be used.
+ */
+export const closeLogs = async (timeoutMs = 5000): Promise<void> => {
+  await flushLogs()
+  if (forward) return
+  await Promise.all([endSink(appSink, timeoutMs), endSink(accessSink, timeoutMs)])
 }

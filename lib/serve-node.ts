@@ -1,22 +1,46 @@
 import { createServer, type IncomingMessage, type Server, ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { type AddressInfo, Server as NetServer } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Config } from './config.ts'
+import { FlyerResponse } from './native-headers.ts'
 
 export interface NodeServerOptions {
   fetch: (req: Request, env?: object) => Response | Promise<Response>
   config: Config
   port?: number
   host?: string
+  /** Called with the running request count on every request (max-requests recycling). */
+  onRequest?: (count: number) => void
+}
+
+export interface NodeServer {
+  server: Server
+  port: number
+  /**
+   * Stops accepting, lets in-flight requests finish and keep-alive clients go, and resolves once every
+   * connection is closed; at `graceMs` the rest are cut (`forced` counts them).
+   */
+  drain: (graceMs: number) => Promise<{ forced: number }>
 }
 
 /**
- * Starts a node:http server for the app with the runtime's timeouts: keep-alive (`flyer_keepalive`),
- * headers (`flyer_headers_timeout`, against slowloris), whole request (`flyer_timeout`), and the
+ * Starts a node:http server for the app with the runtime's timeouts: keep-alive (`flyer_keepalive`, 0 =
+ * off), headers (`flyer_headers_timeout`, against slowloris), whole request (`flyer_timeout`), and the
  * per-worker connection cap (`flyer_worker_connections`).
  */
-export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host }: NodeServerOptions): Promise<{ server: Server; port: number }> => {
-  const listener = getRequestListener(fetch as never)
+export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host, onRequest }: NodeServerOptions): Promise<NodeServer> => {
+  const app = getRequestListener(fetch as never) as (req: IncomingMessage, res: ServerResponse) => void
+  const keepAlive = c.keepAliveSec > 0
+  let draining = false
+  let requests = 0
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    requests++
+    // Draining (or keep-alive off): the client closes after this response and opens its next connection
+    // to a live worker, instead of finding this socket gone.
+    if (draining || !keepAlive) res.setHeader('Connection', 'close')
+    onRequest?.(requests)
+    app(req, res)
+  }
   const server = createServer(
     {
       keepAliveTimeout: c.keepAliveSec * 1000,
@@ -25,8 +49,10 @@ export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host
       connectionsCheckingInterval: 1000,
       requestTimeout: (c.timeoutSec + c.headersTimeoutSec) * 1000,
       maxHeaderSize: 16 * 1024,
+      // Writes X-Request-ID, X-Lasting-Time, X-Memory-Usage and nosniff in writeHead (see native-headers.ts).
+      ServerResponse: FlyerResponse,
     },
-    listener as (req: IncomingMessage, res: ServerResponse) => void,
+    listener,
   )
   server.maxConnections = c.workerConnections
   await new Promise<void>((ok, fail) => {
@@ -36,5 +62,25 @@ export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host
       ok()
     })
   })
-  return { server, port: (server.address() as AddressInfo).port }
+  let drained: Promise<{ forced: number }> | undefined
+  const drain = (graceMs: number) =>
+    (drained ??= new Promise((done) => {
+      draining = true
+      let forced = 0
+      const deadline = setTimeout(() => {
+        server.getConnections((_err, open) => {
+          forced = open
+          server.closeAllConnections()
+        })
+      }, graceMs)
+      // net's close, not http's: http's also closes idle keep-alive sockets at once, racing a client that
+      // has just written a request on one (it gets a reset, the classic deploy-time "socket hang up").
+      // Idle sockets close instead when their keep-alive timer ends, which the client was told
+      // (Keep-Alive: timeout=N) not to reuse them past; busy ones close after a Connection: close answer.
+      NetServer.prototype.close.call(server, () => {
+        clearTimeout(deadline)
+        done({ forced })
+      })
+    }))
+  return { server, port: (server.address() as AddressInfo).port, drain }
 }

@@ -1,6 +1,7 @@
 type Closer = { name: string; close: () => Promise<unknown> | unknown }
 
 const closers: Closer[] = []
+let stopping = new AbortController()
 
 /**
  * Registers something to close at shutdown (clients, relays, log flush), in registration order reversed.
@@ -20,4 +21,30 @@ export const closeAll = async (log?: { error(obj: object, msg: string): void }):
       log?.error({ err, resource: name }, 'close failed at shutdown')
     }
   }
+}
+
+/**
+ * True once this process has begun to stop (SIGTERM/SIGINT, or the worker is being recycled): the
+ * readiness route answers 503 from then on, so load balancers stop sending new traffic.
+ * @example
+ * if (isShuttingDown()) return c.json({ code: 503, msg: 'shutting down' }, 503)
+ */
+export const isShuttingDown = (): boolean => stopping.signal.aborted
+
+/**
+ * Aborts when this process begins to stop: background loops (outbox relay, pollers) watch it to finish
+ * their current batch and return.
+ * @example
+ * while (!shutdownSignal().aborted) await relayBatch()
+ */
+export const shutdownSignal = (): AbortSignal => stopping.signal
+
+/** Marks the process as stopping (the worker's drain calls this first). Idempotent. */
+export const beginShutdown = (reason = 'shutdown'): void => {
+  if (!stopping.signal.aborted) stopping.abort(reason)
+}
+
+/** Forgets the stopping state (tests only). */
+export const resetShutdownState = (): void => {
+  stopping = new AbortController()
 }

@@ -1,6 +1,7 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { clientIp } from '#lib/errors.ts'
 import { currentRssMb } from '#lib/memory.ts'
+import { nativeResponse } from '#lib/native-headers.ts'
 import { bodyForLog, redactUrl } from '#lib/redact.ts'
 
 export interface AccessLogSink {
@@ -13,14 +14,36 @@ export interface AccessLogOptions {
   /** Longest logged body/URL/User-Agent, in characters. */
   maxField?: number
   now?: () => number
+  /** Wall clock for `timeStamp` (ms since the epoch). */
+  clock?: () => number
 }
 
 const clip = (v: string | undefined, max: number) => (v === undefined ? '' : v.length > max ? `${v.slice(0, max)}…` : v)
 
 /** The request body as far as the app read it: never reads it itself. */
-const readBody = (c: Parameters<MiddlewareHandler>[0]): unknown => {
+const readBody = (c: Context): unknown => {
   const cache = c.req.bodyCache as { json?: unknown; text?: unknown }
   return cache.json instanceof Promise || cache.text instanceof Promise ? c.get('loggedBody') : undefined
+}
+
+/** Only URLs with credentials or a query can hold a secret; the rest skip the two regex passes. */
+const safeUrl = (url: string) => (url.includes('?') || url.includes('@') || url.includes('&') ? redactUrl(url) : url)
+
+/**
+ * `toISOString()` of the current millisecond, formatted once per millisecond: a busy worker logs dozens
+ * of lines in each.
+ */
+const isoClock = (clock: () => number) => {
+  let lastMs = Number.NaN
+  let lastIso = ''
+  return () => {
+    const ms = clock()
+    if (ms !== lastMs) {
+      lastMs = ms
+      lastIso = new Date(ms).toISOString()
+    }
+    return lastIso
+  }
 }
 
 /**
@@ -30,29 +53,34 @@ const readBody = (c: Parameters<MiddlewareHandler>[0]): unknown => {
  * @example
  * app.use(accessLog({ sink: accessLogger() }))
  */
-export const accessLog = ({ sink, maxField = 2048, now = () => performance.now() }: AccessLogOptions): MiddlewareHandler =>
-  async function accessLog(c, next) {
+export const accessLog = ({ sink, maxField = 2048, now = () => performance.now(), clock = Date.now }: AccessLogOptions): MiddlewareHandler => {
+  const timeStamp = isoClock(clock)
+  return async function accessLog(c, next) {
     const start = c.get('startedAt') ?? now()
     await next()
     const status = c.res.status
     const code = c.get('code') ?? (status < 400 ? 200 : status)
+    // Under serveNode, node:http's own header object: no Headers lookups.
+    const headers = nativeResponse(c.env)?.req.headers
+    const header = (name: string) => (headers ? (headers[name] as string | undefined) : c.req.header(name))
     sink.info({
-      timeStamp: new Date().toISOString(),
+      timeStamp: timeStamp(),
       latency: Math.round((now() - start) * 1000) / 1000,
       clientIp: clip(clientIp(c), 64),
       memoryUsage: currentRssMb(),
       logId: c.get('requestId'),
-      Url: clip(redactUrl(c.req.url), maxField),
+      Url: clip(safeUrl(c.req.url), maxField),
       method: c.req.method,
       status,
       code,
       msg: c.get('msg') ?? (status < 400 ? 'success' : ''),
-      clientId: clip(c.req.header('x-client-id'), 128),
-      xForwardedFor: clip(c.req.header('x-forwarded-for'), 256),
-      userAgent: clip(c.req.header('user-agent'), 512),
+      clientId: clip(header('x-client-id'), 128),
+      xForwardedFor: clip(header('x-forwarded-for'), 256),
+      userAgent: clip(header('user-agent'), 512),
       body: bodyForLog(readBody(c), maxField),
     })
   }
+}
 
 declare module 'hono' {
   interface ContextVariableMap {

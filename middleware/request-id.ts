@@ -1,24 +1,43 @@
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
+import { nativeResponse, setFinalHeaders } from '#lib/native-headers.ts'
 
 export interface RequestIdOptions {
   header?: string
   /** Incoming ids longer than this, or with other characters than `[A-Za-z0-9._:-]`, are replaced. */
   maxLength?: number
+  /**
+   * Makes a new id. The default is `crypto.randomUUID()`: random v4 UUIDs stay unique across workers and
+   * hosts with no coordination, and Node draws them from a pre-filled entropy cache (well under a
+   * microsecond each), so a cheaper counter-based scheme would buy nothing measurable.
+   */
   generate?: () => string
 }
 
 /**
  * Reuses a well-formed incoming X-Request-ID, else makes a UUID; sends it back and makes it the logId.
+ * Under `serveNode` the header is written by the server (`lib/native-headers.ts`), else it is set on
+ * the finished response.
  * @example
  * app.use(requestId())
  */
 export const requestId = ({ header = 'X-Request-ID', maxLength = 128, generate = () => crypto.randomUUID() }: RequestIdOptions = {}): MiddlewareHandler => {
+  if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError(`requestId: maxLength must be a whole number above 0, got ${maxLength}`)
   const valid = new RegExp(`^[A-Za-z0-9._:-]{1,${maxLength}}$`)
-  return async function requestId(c, next) {
-    const incoming = c.req.header(header)
-    const id = incoming && valid.test(incoming) ? incoming : generate()
-    c.set('requestId', id)
-    c.header(header, id)
+  const lower = header.toLowerCase()
+  const setAfter = async (c: Context, next: Next, id: string) => {
     await next()
+    setFinalHeaders(c, { [header]: id })
+  }
+  // Not async: under serveNode it only hands the id over, and an async wrapper would cost a promise.
+  return function requestId(c, next) {
+    const native = nativeResponse(c.env)
+    // node:http already parsed the request headers into a plain object: read it there.
+    const incoming = native ? native.req.headers[lower] : c.req.header(header)
+    const id = typeof incoming === 'string' && valid.test(incoming) ? incoming : generate()
+    c.set('requestId', id)
+    if (!native) return setAfter(c, next, id)
+    native.requestId = id
+    native.requestIdHeader = lower
+    return next()
   }
 }

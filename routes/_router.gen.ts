@@ -2,26 +2,47 @@
 // Regenerate after adding, renaming or deleting a route file; `npm run routes -- --check` fails when stale.
 
 import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { AppOf, EntrySchema } from '#lib/app-type.ts'
+import type { RouteEntry } from '#lib/route.ts'
 import type { Bind } from '#lib/router.ts'
 import * as r0 from "./flyer/v1/demo.ts"
 import * as r1 from "./flyer/v1/demo/[name].ts"
 import * as r2 from "./flyer/v1/health_check.ts"
+import * as r3 from "./flyer/v1/hosts/[ip].ts"
+import * as r4 from "./flyer/v1/hosts/index.ts"
+import * as r5 from "./flyer/v1/ready.ts"
 
 /** Every route, sorted: static segments before parameters. */
 export const entries = [
   { mount: "service", method: "post", path: "/demo", catchAll: [], file: "routes/flyer/v1/demo.ts", tag: "demo", def: r0.POST },
   { mount: "service", method: "get", path: "/demo/{name}", catchAll: [], file: "routes/flyer/v1/demo/[name].ts", tag: "demo", def: r1.GET },
   { mount: "service", method: "get", path: "/health_check", catchAll: [], file: "routes/flyer/v1/health_check.ts", tag: "health_check", def: r2.GET },
+  { mount: "service", method: "get", path: "/hosts", catchAll: [], file: "routes/flyer/v1/hosts/index.ts", tag: "hosts", def: r4.GET },
+  { mount: "service", method: "post", path: "/hosts", catchAll: [], file: "routes/flyer/v1/hosts/index.ts", tag: "hosts", def: r4.POST },
+  { mount: "service", method: "get", path: "/hosts/{ip}", catchAll: [], file: "routes/flyer/v1/hosts/[ip].ts", tag: "hosts", def: r3.GET },
+  { mount: "service", method: "put", path: "/hosts/{ip}", catchAll: [], file: "routes/flyer/v1/hosts/[ip].ts", tag: "hosts", def: r3.PUT },
+  { mount: "service", method: "delete", path: "/hosts/{ip}", catchAll: [], file: "routes/flyer/v1/hosts/[ip].ts", tag: "hosts", def: r3.DELETE },
+  { mount: "service", method: "get", path: "/ready", catchAll: [], file: "routes/flyer/v1/ready.ts", tag: "ready", def: r5.GET },
 ] as const
 
-export const registerService = (app: OpenAPIHono, bind: Bind) =>
-  app
-    .openapi(bind(entries[0]), entries[0].def.handler as never)
-    .openapi(bind(entries[1]), entries[1].def.handler as never)
-    .openapi(bind(entries[2]), entries[2].def.handler as never)
+const register = (mount: RouteEntry['mount']) => (app: OpenAPIHono, bind: Bind) => {
+  for (const e of entries as readonly RouteEntry[]) if (e.mount === mount) app.openapi(bind(e) as never, e.def.handler as never)
+  return app
+}
+export const registerService = register('service')
+export const registerRoot = register('root')
 
-export const registerRoot = (app: OpenAPIHono, bind: Bind) =>
-  app
+type E = typeof entries
 
 /** The service root's type, for `hc<AppType>(`${baseUrl}/flyer/v1`)` (hono/client). */
-export type AppType = ReturnType<typeof registerService>
+export type AppType = AppOf<
+  EntrySchema<E[0]> &
+  EntrySchema<E[1]> &
+  EntrySchema<E[2]> &
+  EntrySchema<E[3]> &
+  EntrySchema<E[4]> &
+  EntrySchema<E[5]> &
+  EntrySchema<E[6]> &
+  EntrySchema<E[7]> &
+  EntrySchema<E[8]>
+>

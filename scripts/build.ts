@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import { renderRouter, scanRoutes } from './generate-router.ts'
@@ -17,9 +17,16 @@ if (values.help) {
 const routes = await scanRoutes('routes')
 await writeFile('routes/_router.gen.ts', renderRouter(routes))
 await mkdir('dist', { recursive: true })
+await rm('dist/chunks', { recursive: true, force: true })
 await build({
-  entryPoints: ['server.ts'],
-  outfile: 'dist/server.mjs',
+  // Split into chunks: the primary process loads dist/server.mjs only; the app (routes, clients) is a
+  // chunk that only workers import (lib/start-server.ts).
+  entryPoints: { server: 'server.ts' },
+  outdir: 'dist',
+  entryNames: '[name]',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',

@@ -6,7 +6,8 @@ const HELP = `Usage: npm run dev
 
 Development server: NODE_ENV=development (readable logs, response validation on), restarts on any
 source change (tsx watch), and regenerates the router table when a file under routes/ is added,
-renamed, deleted or changed. Set flyer_reload=0 to run once without watching.`
+renamed, deleted or changed. Always one process (flyer_workers is ignored, so the watcher
+sees every import). Set flyer_reload=0 to run once without watching.`
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } })
 if (values.help) {
@@ -14,7 +15,7 @@ if (values.help) {
   process.exit(0)
 }
 
-const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'development', flyer_workers: process.env.flyer_workers ?? '1' }
+const env = { ...process.env, NODE_ENV: 'development', flyer_workers: '1' }
 const tsx = 'node_modules/.bin/tsx'
 const generate = () => spawnSync(tsx, ['scripts/routes.ts'], { stdio: 'inherit', env })
 

@@ -38,7 +38,7 @@ const dir = resolve(values.dir)
 const out = resolve(values.out ?? `${values.dir}/_router.gen.ts`)
 
 try {
-  const routes = await scanRoutes(dir)
+  const routes = await scanRoutes(dir, process.cwd())
   if (values.print) {
     const { printRoutes } = await import('./print-routes.ts')
     console.log(await printRoutes(routes))

@@ -1,0 +1,20 @@
+import type { LogMessage } from './log-forward.ts'
+
+/** Why a worker asks to be replaced. */
+export type RetireReason = 'max-requests' | 'max-rss' | 'error'
+
+/** Worker → primary, over the cluster IPC channel. */
+export type WorkerMessage =
+  | { flyer: 'heartbeat' }
+  | { flyer: 'ready'; port: number }
+  | { flyer: 'retire'; reason: RetireReason; requests?: number; rssMb?: number }
+  | LogMessage
+
+/** Primary → worker: stop accepting, drain, exit 0. */
+export type PrimaryMessage = { flyer: 'shutdown' }
+
+export const isFlyerMessage = (m: unknown): m is WorkerMessage | PrimaryMessage =>
+  typeof m === 'object' && m !== null && typeof (m as { flyer?: unknown }).flyer === 'string'
+
+/** Workers beat this often; the primary kills one silent for `flyer_timeout` (its event loop is blocked). */
+export const HEARTBEAT_MS = 1000

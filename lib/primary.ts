@@ -1,0 +1,286 @@
+import cluster, { type Worker } from 'node:cluster'
+import closeWithGrace from 'close-with-grace'
+import { HEARTBEAT_MS, isFlyerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.ts'
+import { config, redactedConfig, type Config } from './config.ts'
+import { cgroupCpuLimit, workerCount } from './cpu-limit.ts'
+import { isLogMessage } from './log-forward.ts'
+import { closeLogs, logger, openPrimaryLogs, writeForwarded } from './logger.ts'
+
+/**
+ * The primary process: forks `flyer_workers` workers (node:cluster) and keeps them alive. It never loads
+ * routes or clients — only config, the logger and this file — so it stays small and cannot be taken down
+ * by application code. It replaces dead, hung, worn-out (max-requests) and bloated (max-rss) workers,
+ * reloads all of them one by one on SIGHUP, and drains everything on SIGTERM/SIGINT.
+ */
+
+type State = 'starting' | 'serving' | 'draining'
+
+interface Tracked {
+  worker: Worker
+  pid: number
+  slot: number
+  state: State
+  forkedAt: number
+  readyAt?: number
+  lastBeat: number
+  killTimer?: ReturnType<typeof setTimeout>
+  exited: Promise<void>
+}
+
+interface Slot {
+  current?: Tracked
+  /** The replacement being started; it takes over once it listens. */
+  next?: Tracked
+  /** Consecutive quick deaths, for the restart backoff. */
+  crashes: number
+  timer?: ReturnType<typeof setTimeout>
+  /** Settles when a pending replacement has taken over (or failed). */
+  replaced?: { promise: Promise<boolean>; resolve: (ok: boolean) => void }
+}
+
+/** A worker that lived at least this long before dying counts as a fresh crash, not a crash loop. */
+const STABLE_MS = 30_000
+const MAX_BACKOFF_MS = 30_000
+
+/** Restart delay after the nth quick death in a row: 0, 0.5 s, 1 s, 2 s … 30 s. */
+export const backoffMs = (crashes: number): number => (crashes <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 500 * 2 ** (crashes - 2)))
+
+export interface PrimaryOptions {
+  config?: Config
+}
+
+/** Runs the primary until SIGTERM/SIGINT; SIGHUP replaces every worker one by one. */
+export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}): Promise<void> => {
+  await openPrimaryLogs(c)
+  const log = logger()
+  const cpuLimit = cgroupCpuLimit()
+  const count = workerCount(c.workers, () => cpuLimit)
+  log.info({ config: redactedConfig(c) }, 'effective configuration')
+  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads }, `primary starting ${count} worker(s)`)
+
+  const slots: Slot[] = Array.from({ length: count }, () => ({ crashes: 0 }))
+  const tracked = new Map<number, Tracked>()
+  let shuttingDown = false
+  let announced = false
+  let restarts = 0
+  const timeoutMs = c.timeoutSec * 1000
+  const bootAllowanceMs = Math.max(timeoutMs, 30_000)
+  const drainKillMs = (c.gracefulTimeoutSec + 10) * 1000
+
+  const send = (t: Tracked, m: PrimaryMessage) => {
+    try {
+      if (t.worker.isConnected()) t.worker.send(m)
+    } catch {
+      // already gone; its exit is handled
+    }
+  }
+
+  const kill = (t: Tracked, signal: NodeJS.Signals) => {
+    try {
+      t.worker.process.kill(signal)
+    } catch {
+      // already gone
+    }
+  }
+
+  const drainWorker = (t: Tracked) => {
+    if (t.state === 'draining') return
+    t.state = 'draining'
+    if (t.readyAt === undefined) {
+      // Never listened: nothing in flight.
+      kill(t, 'SIGTERM')
+    } else send(t, { flyer: 'shutdown' })
+    t.killTimer = setTimeout(() => {
+      log.error({ worker: t.pid, slot: t.slot }, `worker still draining after ${drainKillMs / 1000} s: killing it`)
+      kill(t, 'SIGKILL')
+    }, drainKillMs)
+  }
+
+  const fork = (slot: number): Tracked => {
+    // libuv's pool is sized when the worker starts, so it has to come in with the environment.
+    const worker = cluster.fork({ UV_THREADPOOL_SIZE: String(c.threads) })
+    const now = Date.now()
+    let markExited!: () => void
+    const t: Tracked = { worker, pid: worker.process.pid ?? 0, slot, state: 'starting', forkedAt: now, lastBeat: now, exited: new Promise((r) => (markExited = r)) }
+    tracked.set(worker.id, t)
+    worker.on('message', (m: unknown) => onMessage(t, m))
+    // Settle on exit and the channel's end both, so every log batch the worker sent has been read
+    // (a runtime that never reports the end gets a second).
+    let exitCode: number | null = null
+    let exitSignal: string | null = null
+    let exitedFlag = false
+    let disconnected = false
+    let settled = false
+    const settle = () => {
+      if (settled) return
+      settled = true
+      tracked.delete(worker.id)
+      clearTimeout(t.killTimer)
+      onExit(t, exitCode, exitSignal)
+      markExited()
+    }
+    worker.on('exit', (code, signal) => {
+      exitCode = code
+      exitSignal = signal
+      exitedFlag = true
+      if (disconnected) settle()
+      else setTimeout(settle, 1000)
+    })
+    worker.on('disconnect', () => {
+      disconnected = true
+      if (exitedFlag) settle()
+    })
+    worker.on('error', (err) => log.warn({ err, worker: t.pid }, 'worker channel error'))
+    return t
+  }
+
+  const startSlot = (slot: number) => {
+    const s = slots[slot]!
+    s.timer = undefined
+    if (shuttingDown) return
+    s.current = fork(slot)
+  }
+
+  /** Starts a replacement for the slot's worker; resolves true once it listens and the old one drains. */
+  const replace = (slot: number, reason: string): Promise<boolean> => {
+    const s = slots[slot]!
+    if (s.replaced) return s.replaced.promise
+    if (shuttingDown || !s.current) return Promise.resolve(false)
+    let resolve!: (ok: boolean) => void
+    const promise = new Promise<boolean>((r) => (resolve = r))
+    s.replaced = { promise, resolve }
+    log.info({ slot, worker: s.current.pid, reason }, `replacing worker ${s.current.pid} (${reason})`)
+    s.next = fork(slot)
+    return promise
+  }
+
+  const settleReplace = (s: Slot, ok: boolean) => {
+    const r = s.replaced
+    s.replaced = undefined
+    r?.resolve(ok)
+  }
+
+  const onReady = (t: Tracked, port: number) => {
+    t.readyAt = Date.now()
+    const s = slots[t.slot]!
+    if (t === s.next) {
+      const old = s.current
+      s.current = t
+      s.next = undefined
+      t.state = 'serving'
+      restarts++
+      log.info({ slot: t.slot, worker: t.pid, replaced: old?.pid, restarts }, `worker ${t.pid} listening, draining ${old?.pid ?? 'none'}`)
+      if (old) drainWorker(old)
+      settleReplace(s, true)
+    } else if (t === s.current) {
+      t.state = 'serving'
+      log.info({ slot: t.slot, worker: t.pid }, `worker ${t.pid} listening`)
+    }
+    if (!announced && [...tracked.values()].some((w) => w.state === 'serving')) {
+      announced = true
+      log.info({ url: `http://${c.host}:${port}${c.prefix}/docs`, workers: count }, `Flyer listening on ${c.host}:${port}`)
+    }
+  }
+
+  const onMessage = (t: Tracked, m: unknown) => {
+    if (isLogMessage(m)) return writeForwarded(m.stream, m.data, c)
+    if (!isFlyerMessage(m)) return
+    const msg = m as WorkerMessage
+    t.lastBeat = Date.now()
+    if (msg.flyer === 'ready') onReady(t, msg.port)
+    else if (msg.flyer === 'retire' && t === slots[t.slot]!.current && t.state === 'serving') {
+      void replace(t.slot, msg.reason)
+    }
+  }
+
+  const onExit = (t: Tracked, code: number | null, signal: string | null) => {
+    const s = slots[t.slot]!
+    const info = { worker: t.pid, slot: t.slot, code, signal, uptimeMs: Date.now() - t.forkedAt }
+    if (t.state === 'draining' || shuttingDown) {
+      log.info(info, `worker ${t.pid} exited (code ${code}${signal ? `, ${signal}` : ''})`)
+      return
+    }
+    // An unexpected death: crash, OOM kill, kill -9, the hung-worker watchdog.
+    s.crashes = info.uptimeMs >= STABLE_MS ? 1 : s.crashes + 1
+    const delay = backoffMs(s.crashes)
+    log.error({ ...info, restartInMs: delay }, `worker ${t.pid} died (code ${code}${signal ? `, signal ${signal}` : ''}); restarting${delay ? ` in ${delay} ms` : ''}`)
+    if (t === s.next) {
+      s.next = undefined
+      settleReplace(s, false)
+      // The old worker keeps serving; try again after the backoff.
+      if (s.current) s.timer = setTimeout(() => void replace(t.slot, 'retry'), Math.max(delay, 500))
+      return
+    }
+    if (t === s.current) {
+      s.current = undefined
+      restarts++
+      if (s.next) {
+        // Its replacement is already starting: promote it when it listens.
+        s.current = s.next
+        s.next = undefined
+        settleReplace(s, true)
+        return
+      }
+      s.timer = setTimeout(() => startSlot(t.slot), delay)
+    }
+  }
+
+  // gunicorn's worker timeout: a worker that sends no heartbeat for flyer_timeout has a blocked event loop.
+  const watchdog = setInterval(() => {
+    const now = Date.now()
+    for (const t of tracked.values()) {
+      const allowance = t.readyAt === undefined ? bootAllowanceMs : timeoutMs
+      if (now - t.lastBeat > allowance && t.worker.process.exitCode === null && !t.worker.process.signalCode) {
+        log.error({ worker: t.pid, slot: t.slot, silentMs: now - t.lastBeat }, `worker ${t.pid} silent for ${Math.round((now - t.lastBeat) / 1000)} s (event loop blocked?): killing it`)
+        t.lastBeat = now
+        kill(t, 'SIGKILL')
+      }
+    }
+  }, HEARTBEAT_MS)
+  watchdog.unref()
+
+  let reloading: Promise<void> | undefined
+  const reload = () =>
+    (reloading ??= (async () => {
+      log.info({ workers: count }, 'SIGHUP: replacing every worker, one at a time')
+      for (let slot = 0; slot < slots.length && !shuttingDown; slot++) await replace(slot, 'reload')
+      log.info('reload finished')
+    })().finally(() => (reloading = undefined)))
+  process.on('SIGHUP', () => void reload())
+
+  const shutdown = async (why: string) => {
+    shuttingDown = true
+    clearInterval(watchdog)
+    for (const s of slots) clearTimeout(s.timer)
+    const started = Date.now()
+    const all = [...tracked.values()]
+    log.info({ why, workers: all.length }, 'shutting down: draining workers')
+    for (const t of all) drainWorker(t)
+    await Promise.all(all.map((t) => t.exited))
+    log.info({ ms: Date.now() - started, restarts }, 'Flyer stopped')
+    await closeLogs()
+  }
+
+  closeWithGrace(
+    {
+      // Workers are killed at graceful + 10 s; this only catches a primary that cannot finish.
+      delay: (c.gracefulTimeoutSec + 15) * 1000,
+      skip: ['SIGHUP'],
+      logger: { error: (m: unknown) => log.error({ err: m }, 'shutdown') },
+      onSecondSignal: (signal) => {
+        process.stderr.write(`flyer: second ${signal}, exiting now\n`)
+        for (const t of tracked.values()) kill(t, 'SIGKILL')
+      },
+    },
+    async ({ signal, err }) => {
+      if (err) log.error({ err }, 'primary failed, shutting down')
+      await shutdown(signal ?? (err ? 'error' : 'exit'))
+    },
+  )
+
+  // Workers' /metrics ask the primary for the sum over all workers (prom-client's AggregatorRegistry);
+  // prom-client is the one library the primary loads beyond config and logging.
+  if (c.metrics) (await import('./metrics.ts')).setupPrimaryMetrics()
+
+  for (let slot = 0; slot < count; slot++) startSlot(slot)
+}

@@ -1,0 +1,292 @@
+#!/usr/bin/env -S npx tsx
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { build } from 'esbuild'
+import { makeManyRoutesProject } from './bench/fixtures.ts'
+import { type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
+import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
+import { checks, median, type Row, type Runtime, table } from './bench/report.ts'
+
+const HELP = `Usage: npm run bench -- [options]
+
+Benchmarks Flyer against bare node:http and bare Hono on this machine, one server at a time on loopback:
+the server pinned to one CPU and the load generator (wrk if installed, else autocannon) to another
+(taskset, when present). Each load row warms up, then measures; each server is stopped by its PID.
+Prints one Markdown table (req/s, p50, p99, peak RSS, ratios to bare Hono of the same runtime) and the
+issue's targets. Runs \`npm run build\` first; Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\`
+with flyer_workers=1, the app log file off and the access log (when on) in a temp folder.
+
+Options:
+  --json <file>        Also write the rows, targets and machine to <file>.
+  --duration <s>       Seconds measured per load row (default 6), in three slices; the best slice is
+                       reported, and the server's CPU time per request over all of them.
+  --warmup <s>         Seconds of load before measuring (default 2).
+  --connections <n>    Keep-alive connections (default 64).
+  --runs <n>           Cold starts per app (default 3; the median is reported).
+  --routes <n>         Route files in the generated cold-start fixture (default 1000).
+  --only <ids>         Comma-separated substrings of row ids to run, e.g. node:,cold-start.
+  --project <dir>      The Flyer checkout to measure (default: this one); for before/after runs.
+  --no-build           Use the existing dist/server.mjs.
+  -h, --help           Show this help.
+
+Row ids: node:bare-node-http node:bare-hono node:flyer-health-log-off node:flyer-health-log-file
+node:flyer-demo node:flyer-validation bun:bare-hono bun:flyer-… (same four) {node,bun}:cold-start-demo
+{node,bun}:cold-start-1000 {node,bun}:idle-rss`
+
+const { values } = parseArgs({
+  options: {
+    json: { type: 'string' },
+    duration: { type: 'string', default: '6' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '64' },
+    runs: { type: 'string', default: '3' },
+    routes: { type: 'string', default: '1000' },
+    only: { type: 'string' },
+    project: { type: 'string', default: '.' },
+    'no-build': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+})
+if (values.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+const positive = (name: string, v: string) => {
+  const n = Number(v)
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--${name} ${v}: expected a whole number above 0`)
+    process.exit(2)
+  }
+  return n
+}
+const duration = positive('duration', values.duration)
+// The measured time is cut into slices and the best slice reported: on a shared machine other
+// processes only ever slow a slice down. CPU per request counts all slices.
+const SLICES = duration >= 3 ? 3 : 1
+const sliceSec = Math.max(1, Math.round(duration / SLICES))
+const warmup = positive('warmup', values.warmup)
+const connections = positive('connections', values.connections)
+const runs = positive('runs', values.runs)
+const routeCount = positive('routes', values.routes)
+const only = values.only?.split(',').filter(Boolean)
+const wanted = (id: string) => !only || only.some((o) => id.includes(o))
+
+const project = resolve(values.project)
+const here = import.meta.dirname
+const tmp = mkdtempSync(join(tmpdir(), 'flyer-bench-'))
+const pin = pinning()
+const gen: Generator = pickGenerator()
+const progress = (msg: string) => process.stderr.write(`bench: ${msg}\n`)
+
+const bunBin = [resolve(here, '../node_modules/.bin/bun'), resolve(project, 'node_modules/.bin/bun')].find(existsSync) ??
+  (spawnSync('bun', ['--version'], { stdio: 'ignore' }).status === 0 ? 'bun' : undefined)
+const runtimeCmd = (rt: Runtime): string[] | undefined => (rt === 'node' ? [process.execPath] : bunBin ? [bunBin] : undefined)
+
+const PREFIX = '/flyer/v1'
+const FLYER_HEADERS = ['x-request-id', 'x-lasting-time', 'x-memory-usage', 'x-content-type-options']
+
+interface Server {
+  cmd: string[]
+  cwd: string
+  env?: Record<string, string>
+}
+
+const flyerServer = (rt: Runtime, cwd: string, accessLog: boolean, name: string): Server => ({
+  cmd: rt === 'node' ? ['dist/server.mjs'] : ['server.ts'],
+  cwd,
+  env: {
+    NODE_ENV: 'production',
+    flyer_host: '127.0.0.1',
+    flyer_workers: '1',
+    flyer_log_file: '0',
+    flyer_log_dir: join(tmp, 'logs'),
+    flyer_log_level: 'warn',
+    flyer_access_log: accessLog ? '1' : '0',
+    flyer_access_logfile: join(tmp, `access-${name}.log`),
+  },
+})
+
+/** Starts a server on a free port; the caller stops it. */
+const launch = async (rt: Runtime, s: Server, name: string) => {
+  const runtime = runtimeCmd(rt)
+  if (!runtime) throw new Error('bun not found')
+  const port = await freePort()
+  const portArgs = s.env ? [] : [String(port)]
+  const env = { ...process.env, ...s.env, flyer_port: String(port) }
+  const t0 = performance.now()
+  const started = start(pin.server, [...runtime, ...s.cmd, ...portArgs], { cwd: s.cwd, env, logFile: join(tmp, `${name}.log`) })
+  return { started, port, t0 }
+}
+
+const serverLog = (name: string) => {
+  try {
+    return readFileSync(join(tmp, `${name}.log`), 'utf8').trim().split('\n').slice(-5).join('\n')
+  } catch {
+    return ''
+  }
+}
+
+const DEMO = JSON.stringify({ msgContent: 'Flyer' })
+const BAD = JSON.stringify({ msgContent: 12345 })
+const JSON_HEADERS = { 'Content-Type': 'application/json' }
+
+interface LoadCase {
+  id: string
+  scenario: string
+  runtime: Runtime
+  server: Server
+  target: (port: number) => Target
+  /** What the first answer must contain before the server is measured. */
+  expect: string
+  flyer: boolean
+  baseline?: boolean
+}
+
+const health = (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/health_check`, method: 'GET' })
+const demo = (body: string) => (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/demo`, method: 'POST', body, headers: JSON_HEADERS })
+
+const loadCases = (bareDir: string): LoadCase[] => {
+  const flyer = (rt: Runtime): LoadCase[] => [
+    { id: `${rt}:flyer-health-log-off`, scenario: 'Flyer GET health_check, access log off', runtime: rt, server: flyerServer(rt, project, false, 'off'), target: health, expect: '"code":200', flyer: true },
+    { id: `${rt}:flyer-health-log-file`, scenario: 'Flyer GET health_check, access log to a file', runtime: rt, server: flyerServer(rt, project, true, `${rt}-health`), target: health, expect: '"code":200', flyer: true },
+    { id: `${rt}:flyer-demo`, scenario: 'Flyer POST demo (validation), access log on', runtime: rt, server: flyerServer(rt, project, true, `${rt}-demo`), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: true },
+    { id: `${rt}:flyer-validation`, scenario: 'Flyer POST demo failing validation (40000), access log on', runtime: rt, server: flyerServer(rt, project, true, `${rt}-bad`), target: demo(BAD), expect: '"code":40000', flyer: true },
+  ]
+  return [
+    { id: 'node:bare-node-http', scenario: 'bare node:http', runtime: 'node', server: { cmd: [join(bareDir, 'bare-node-http.mjs')], cwd: bareDir }, target: health, expect: '"code":200', flyer: false },
+    { id: 'node:bare-hono', scenario: 'bare Hono', runtime: 'node', server: { cmd: [join(bareDir, 'bare-hono.mjs')], cwd: bareDir }, target: health, expect: '"code":200', flyer: false, baseline: true },
+    ...flyer('node'),
+    { id: 'bun:bare-hono', scenario: 'bare Hono', runtime: 'bun', server: { cmd: [join(here, 'bench/servers/bare-hono.ts')], cwd: here }, target: health, expect: '"code":200', flyer: false, baseline: true },
+    ...flyer('bun'),
+  ]
+}
+
+const runLoad = async (c: LoadCase): Promise<Row> => {
+  const row: Row = { id: c.id, scenario: c.scenario, runtime: c.runtime, kind: 'load', baseline: c.baseline }
+  let server
+  try {
+    server = await launch(c.runtime, c.server, c.id.replace(':', '-'))
+    const t = c.target(server.port)
+    await waitFor200(health(server.port).url, server.t0, { child: server.started.child })
+    const first = await hit(t.url, t)
+    if (!first.body.includes(c.expect)) throw new Error(`answered ${first.status} ${first.body.slice(0, 120)}`)
+    if (c.flyer) {
+      const missing = FLYER_HEADERS.filter((h) => !first.headers[h])
+      if (missing.length) throw new Error(`missing ${missing.join(', ')}`)
+    }
+    const opts = { connections, prefix: pin.load, tmpDir: tmp }
+    await load(gen, t, { ...opts, durationSec: warmup })
+    const pids = processTree(server.started.pid)
+    const cpu0 = treeCpuSec(pids)
+    let best: LoadResult | undefined
+    let requests = 0
+    let errors = 0
+    for (let i = 0; i < SLICES; i++) {
+      const r = await load(gen, t, { ...opts, durationSec: sliceSec })
+      requests += r.requests
+      errors += r.errors
+      if (!best || r.rps > best.rps) best = r
+    }
+    const cpu1 = treeCpuSec(pids)
+    Object.assign(row, best, { errors })
+    if (cpu0 !== undefined && cpu1 !== undefined && requests) row.cpuUs = ((cpu1 - cpu0) * 1e6) / requests
+    row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
+  } catch (err) {
+    row.failed = (err as Error).message.split('\n')[0]
+    const log = serverLog(c.id.replace(':', '-'))
+    if (log) progress(`${c.id} server log:\n${log}`)
+  } finally {
+    if (server) await stop(server.started)
+  }
+  progress(`${c.id}: ${row.failed ? `failed (${row.failed})` : `${Math.round(row.rps ?? 0)} req/s`}`)
+  return row
+}
+
+/** RSS of one worker: the children when the process forks workers, else the process itself. */
+const workerRssMb = (pid: number) => {
+  const tree = processTree(pid)
+  const workers = tree.length > 1 ? tree.slice(1) : tree
+  return Math.max(...workers.map((p) => statusMb(p, 'VmRSS') ?? 0)) || undefined
+}
+
+const runColdStart = async (rt: Runtime, id: string, scenario: string, cwd: string, idleId?: string): Promise<Row[]> => {
+  const row: Row = { id: `${rt}:${id}`, scenario, runtime: rt, kind: 'start' }
+  const idle: Row | undefined = idleId ? { id: `${rt}:${idleId}`, scenario: 'idle RSS per worker (demo app, 1 s after start)', runtime: rt, kind: 'idle' } : undefined
+  const times: number[] = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      const server = await launch(rt, flyerServer(rt, cwd, true, `${rt}-${id}`), `${rt}-${id}`)
+      try {
+        times.push(await waitFor200(health(server.port).url, server.t0, { child: server.started.child }))
+        row.rssMb = Math.max(row.rssMb ?? 0, workerRssMb(server.started.pid) ?? 0)
+        if (idle && i === 0) {
+          await new Promise((r) => setTimeout(r, 1000))
+          idle.rssMb = workerRssMb(server.started.pid)
+        }
+      } finally {
+        await stop(server.started)
+      }
+    }
+    row.p50Ms = median(times)
+    row.p99Ms = Math.max(...times)
+  } catch (err) {
+    row.failed = (err as Error).message.split('\n')[0]
+    if (idle) idle.failed = row.failed
+    const log = serverLog(`${rt}-${id}`)
+    if (log) progress(`${row.id} server log:\n${log}`)
+  }
+  progress(`${row.id}: ${row.failed ? `failed (${row.failed})` : `${row.p50Ms!.toFixed(0)} ms`}`)
+  return idle ? [row, idle] : [row]
+}
+
+const main = async () => {
+  const rows: Row[] = []
+  const load1 = loadavg()[0]!
+  if (!values['no-build']) {
+    progress(`npm run build in ${project}`)
+    const b = spawnSync('npm', ['run', 'build'], { cwd: project, encoding: 'utf8' })
+    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stderr || b.stdout}`)
+  }
+  const bareDir = join(tmp, 'bare')
+  await build({
+    entryPoints: [join(here, 'bench/servers/bare-node-http.ts'), join(here, 'bench/servers/bare-hono.ts')],
+    outdir: bareDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+  })
+  progress(`load generator: ${gen}${pin.load.length ? `, pinned: server ${pin.server.join(' ')}, load ${pin.load.join(' ')}` : ', not pinned (no taskset or one CPU)'}`)
+  for (const c of loadCases(bareDir)) if (wanted(c.id)) rows.push(await runLoad(c))
+
+  const manyDir = join(tmp, `routes-${routeCount}`)
+  const needMany = ['node', 'bun'].some((rt) => wanted(`${rt}:cold-start-1000`))
+  if (needMany) {
+    progress(`generating ${routeCount} route files and building them in ${manyDir}`)
+    makeManyRoutesProject(project, manyDir, routeCount)
+  }
+  for (const rt of ['node', 'bun'] as const) {
+    if (wanted(`${rt}:cold-start-demo`) || wanted(`${rt}:idle-rss`)) rows.push(...(await runColdStart(rt, 'cold-start-demo', 'cold start to first 200, demo app (median / slowest)', project, 'idle-rss')))
+    if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, manyDir)))
+  }
+
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${bunBin ? `, Bun ${spawnSync(bunBin, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : ''}, ${gen}, ${connections} connections, best of ${SLICES}×${sliceSec} s after ${warmup} s warm-up, load average ${load1.toFixed(2)} at start`
+  const results = checks(rows)
+  console.log(`Machine: ${machine}\n`)
+  console.log(table(rows))
+  console.log('\nTargets:')
+  for (const c of results) console.log(`  ${c.ok ? 'ok  ' : 'MISS'} ${c.what}: ${c.detail}`)
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, date: new Date().toISOString(), project, rows, targets: results }, null, 2)}\n`)
+}
+
+try {
+  await main()
+} finally {
+  rmSync(tmp, { recursive: true, force: true })
+}

@@ -1,0 +1,118 @@
+/** Pure parts of the benchmark: result rows, ratios, the table and the target checks. */
+
+export type Runtime = 'node' | 'bun'
+
+export interface Row {
+  /** Stable id, e.g. `node:flyer-health-log-off`; targets look rows up by it. */
+  id: string
+  scenario: string
+  runtime: Runtime
+  kind: 'load' | 'start' | 'idle'
+  /** The bare-Hono row every other load row of this runtime is compared with. */
+  baseline?: boolean
+  rps?: number
+  /** For `start` rows: the median time to the first 200 (ms). */
+  p50Ms?: number
+  /** For `start` rows: the slowest of the runs (ms). */
+  p99Ms?: number
+  /**
+   * Server CPU time (all its processes) per request, in µs: unlike req/s it does not move when other
+   * processes on the machine slow the load generator down.
+   */
+  cpuUs?: number
+  /** Peak RSS during the run (load), RSS at the first 200 (start), RSS after idling (idle), in MiB. */
+  rssMb?: number
+  errors?: number
+  /** Why a row has no figures (server failed, runtime missing, wrong answer). */
+  failed?: string
+}
+
+export interface Ratios {
+  rps?: number
+  p99?: number
+  /** Bare Hono's CPU per request over this row's: the req/s ratio the row would have on an idle machine. */
+  cpu?: number
+}
+
+/** req/s and p99 of a load row relative to the bare-Hono row of the same runtime. */
+export const ratios = (row: Row, rows: readonly Row[]): Ratios => {
+  const base = rows.find((r) => r.baseline && r.runtime === row.runtime && r.rps)
+  if (row.kind !== 'load' || !base || !row.rps) return {}
+  return {
+    rps: row.rps / base.rps!,
+    p99: row.p99Ms && base.p99Ms ? row.p99Ms / base.p99Ms : undefined,
+    cpu: row.cpuUs && base.cpuUs ? base.cpuUs / row.cpuUs : undefined,
+  }
+}
+
+const fixed = (v: number | undefined, digits: number, unit = '') => (v === undefined ? '—' : `${v.toFixed(digits)}${unit}`)
+const ms = (v: number | undefined) => (v === undefined ? '—' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(0)} ms`)
+const ratio = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed(2)}×`)
+
+export const HEADER = ['scenario', 'req/s', 'p50', 'p99', 'CPU/req', 'peak RSS', 'req/s vs bare Hono', 'p99 vs bare Hono'] as const
+
+/** One row of cells, as printed. */
+export const cells = (row: Row, rows: readonly Row[]): string[] => {
+  const name = `${row.scenario} (${row.runtime === 'node' ? 'Node' : 'Bun'})`
+  if (row.failed) return [name, `failed: ${row.failed}`, '', '', '', '', '', '']
+  const r = ratios(row, rows)
+  return [
+    name,
+    row.rps === undefined ? '—' : Math.round(row.rps).toLocaleString('en-US') + (row.errors ? ` (${row.errors} errors)` : ''),
+    ms(row.p50Ms),
+    ms(row.p99Ms),
+    fixed(row.cpuUs, 1, ' µs'),
+    fixed(row.rssMb, 0, ' MB'),
+    row.baseline ? '1.00× (baseline)' : ratio(r.rps),
+    row.baseline ? '1.00×' : ratio(r.p99),
+  ]
+}
+
+/** A Markdown table (pastes into the README as is). */
+export const table = (rows: readonly Row[]): string => {
+  const body = rows.map((r) => cells(r, rows))
+  const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  return [line(HEADER), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+}
+
+export interface Check {
+  what: string
+  ok: boolean
+  detail: string
+}
+
+/** The issue's targets, each checked against this run's rows (rows not run are left out). */
+export const checks = (rows: readonly Row[]): Check[] => {
+  const out: Check[] = []
+  const get = (id: string) => rows.find((r) => r.id === id && !r.failed)
+  for (const rt of ['node', 'bun'] as const) {
+    const ratioTarget = (id: string, min: number, what: string) => {
+      const row = get(`${rt}:${id}`)
+      const r = row && ratios(row, rows)
+      if (r?.rps !== undefined) {
+        const cpu = r.cpu === undefined ? '' : ` (by CPU per request: ${(r.cpu * 100).toFixed(0)}%)`
+        out.push({ what: `${rt}: ${what} ≥ ${min * 100}% of bare Hono`, ok: r.rps >= min, detail: `${(r.rps * 100).toFixed(0)}%${cpu}` })
+      }
+      if (r?.p99 !== undefined) out.push({ what: `${rt}: ${what} p99 ≤ 1.5× bare Hono`, ok: r.p99 <= 1.5, detail: `${r.p99.toFixed(2)}×` })
+    }
+    ratioTarget('flyer-health-log-off', 0.85, 'health_check, access log off')
+    ratioTarget('flyer-health-log-file', 0.7, 'health_check, access log on')
+    ratioTarget('flyer-demo', 0.6, 'POST demo, access log on')
+    const within = (id: string, max: number, what: string, value: (r: Row) => number | undefined, unit: string) => {
+      const row = get(`${rt}:${id}`)
+      const v = row && value(row)
+      if (v !== undefined) out.push({ what: `${rt}: ${what} ≤ ${max} ${unit}`, ok: v <= max, detail: `${v.toFixed(0)} ${unit}` })
+    }
+    within('cold-start-demo', 300, 'cold start, demo app', (r) => r.p50Ms, 'ms')
+    within('cold-start-1000', 1500, 'cold start, 1000 route files', (r) => r.p50Ms, 'ms')
+    within('idle-rss', 60, 'idle RSS per worker', (r) => r.rssMb, 'MB')
+  }
+  return out
+}
+
+export const median = (values: readonly number[]): number => {
+  const s = [...values].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}

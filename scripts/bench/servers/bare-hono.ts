@@ -1,0 +1,14 @@
+// Baseline: bare Hono with one route, on @hono/node-server under Node or on Bun.serve under Bun.
+// `node bare-hono.mjs <port>` / `bun bare-hono.ts <port>`
+import { Hono } from 'hono'
+
+const app = new Hono()
+app.get('/flyer/v1/health_check', (c) => c.json({ msg: 'success', code: 200 }, 200))
+
+const port = Number(process.argv[2] ?? 8080)
+const bun = (globalThis as { Bun?: { serve(o: object): unknown } }).Bun
+if (bun) bun.serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
+else {
+  const { serve } = await import('@hono/node-server')
+  serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
+}

@@ -1,0 +1,57 @@
+import type { Metafile } from 'esbuild'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { buildEntry } from './helpers/build.ts'
+
+// The production bundle of server.ts (as `npm run build` splits it), read from esbuild's metafile: which
+// source files and packages each process can load. The primary runs server.mjs and the primary chunk;
+// a worker runs the worker chunk and the app chunk it imports.
+let meta: Metafile
+let dir = ''
+
+beforeAll(async () => {
+  ;({ metafile: meta, dir } = await buildEntry('server.ts', 'imports'))
+})
+
+/**
+ * Outputs loaded from `start` following static imports, plus dynamic imports of the outputs `follow`
+ * accepts and, past those, every dynamic import (whatever that code may load later).
+ */
+const loaded = (start: string, follow: (path: string) => boolean) => {
+  const seen = new Set<string>()
+  const visit = (out: string, anyDynamic: boolean) => {
+    if (seen.has(out)) return
+    seen.add(out)
+    for (const imp of meta.outputs[out]!.imports) {
+      if (imp.external) continue
+      if (imp.kind === 'import-statement') visit(imp.path, anyDynamic)
+      else if (anyDynamic || follow(imp.path)) visit(imp.path, true)
+    }
+  }
+  visit(start, false)
+  const sources = [...seen].flatMap((o) => Object.keys(meta.outputs[o]!.inputs))
+  const packages = [...seen].flatMap((o) => meta.outputs[o]!.imports.filter((i) => i.external && i.kind === 'import-statement').map((i) => i.path))
+  return { sources, packages }
+}
+
+// prom-client (lib/metrics.ts) is allowed: the primary sums the workers' metrics for /metrics.
+const APP_CODE = /^(app\.ts|routes\/|lib\/(create-app|router|docs|redis|mysql|kafka|serve-node|serve-bun|worker)\.ts|middleware\/)/
+const APP_PACKAGES = /^(hono|@hono\/|ioredis|mysql2|kafkajs)/
+
+describe('the primary process stays small', () => {
+  it('never loads routes, the app, servers or clients (only config, logger and the supervisor)', () => {
+    const entry = `${dir}/server.mjs`
+    const primary = loaded(entry, (p) => /\/primary-[^/]+\.mjs$/.test(p))
+    expect(primary.sources).toContain('lib/primary.ts')
+    expect(primary.sources).toContain('lib/config.ts')
+    expect(primary.sources.filter((s) => APP_CODE.test(s))).toEqual([])
+    expect(primary.packages.filter((p) => APP_PACKAGES.test(p))).toEqual([])
+  })
+
+  it('workers do load them (the check above can fail)', () => {
+    const entry = `${dir}/server.mjs`
+    const worker = loaded(entry, (p) => /\/(worker|app|serve-node)-[^/]+\.mjs$/.test(p))
+    expect(worker.sources).toContain('app.ts')
+    expect(worker.sources.some((s) => s.startsWith('routes/'))).toBe(true)
+    expect(worker.packages).toContain('@hono/zod-openapi')
+  })
+})

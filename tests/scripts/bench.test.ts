@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest'
+import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
+import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
+import { checks, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
+
+// The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
+const WRK = `Running 5s test @ http://127.0.0.1:9101/flyer/v1/health_check
+  1 threads and 64 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     1.20ms  512.00us  20.31ms   90.00%
+  Latency Distribution
+     50%  812.00us
+     75%    1.10ms
+     90%    1.90ms
+     99%    7.43ms
+  250000 requests in 5.01s, 70.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 4
+Requests/sec:  49900.20
+Transfer/sec:     13.97MB
+`
+
+describe('bench: load generator output', () => {
+  it('reads wrk durations in us, ms and s', () => {
+    expect(wrkDurationMs('812.00us')).toBeCloseTo(0.812)
+    expect(wrkDurationMs('7.43ms')).toBe(7.43)
+    expect(wrkDurationMs('1.02s')).toBe(1020)
+    expect(() => wrkDurationMs('fast')).toThrow(/not a wrk duration/)
+  })
+
+  it('reads req/s, requests, p50, p99 and errors from wrk --latency', () => {
+    expect(parseWrk(WRK)).toEqual({ rps: 49900.2, requests: 250000, p50Ms: 0.812, p99Ms: 7.43, errors: 7 })
+  })
+
+  it('refuses wrk output it does not understand', () => {
+    expect(() => parseWrk('connection refused')).toThrow(/unexpected wrk output/)
+  })
+
+  it('reads autocannon --json', () => {
+    const out = JSON.stringify({ requests: { average: 30000, total: 150000 }, latency: { p50: 1, p99: 9 }, errors: 1, timeouts: 0, non2xx: 2 })
+    expect(parseAutocannon(out)).toEqual({ rps: 30000, requests: 150000, p50Ms: 1, p99Ms: 9, errors: 3 })
+  })
+
+  it('writes a Lua script for POST bodies', () => {
+    const lua = wrkScript({ url: 'http://x/', method: 'POST', body: '{"msgContent":"Flyer"}', headers: { 'Content-Type': 'application/json' } })
+    expect(lua).toBe('wrk.method = "POST"\nwrk.body = "{\\"msgContent\\":\\"Flyer\\"}"\nwrk.headers["Content-Type"] = "application/json"\n')
+  })
+})
+
+describe('bench: report', () => {
+  const rows: Row[] = [
+    { id: 'node:bare-hono', scenario: 'bare Hono', runtime: 'node', kind: 'load', baseline: true, rps: 50000, p50Ms: 1, p99Ms: 4, cpuUs: 20, rssMb: 70 },
+    { id: 'node:flyer-health-log-off', scenario: 'Flyer health', runtime: 'node', kind: 'load', rps: 45000, p50Ms: 1.1, p99Ms: 5, cpuUs: 22, rssMb: 90 },
+    { id: 'node:flyer-demo', scenario: 'Flyer demo', runtime: 'node', kind: 'load', rps: 20000, p50Ms: 2, p99Ms: 8, cpuUs: 50, rssMb: 95 },
+    { id: 'bun:bare-hono', scenario: 'bare Hono', runtime: 'bun', kind: 'load', baseline: true, rps: 100000, p50Ms: 0.5, p99Ms: 2 },
+    { id: 'bun:flyer-health-log-off', scenario: 'Flyer health', runtime: 'bun', kind: 'load', failed: 'bun not found' },
+    { id: 'node:cold-start-demo', scenario: 'cold start', runtime: 'node', kind: 'start', p50Ms: 250, p99Ms: 280, rssMb: 55 },
+    { id: 'node:idle-rss', scenario: 'idle RSS', runtime: 'node', kind: 'idle', rssMb: 61 },
+  ]
+
+  it('compares load rows with bare Hono of the same runtime only', () => {
+    expect(ratios(rows[1]!, rows)).toEqual({ rps: 0.9, p99: 1.25, cpu: 20 / 22 })
+    expect(ratios(rows[5]!, rows)).toEqual({})
+  })
+
+  it('prints one Markdown table with a row per result, failures included', () => {
+    const lines = table(rows).split('\n')
+    expect(lines).toHaveLength(rows.length + 2)
+    expect(lines[0]).toMatch(/^\| scenario +\| req\/s +\| p50 +\| p99 +\| CPU\/req +\| peak RSS +\| req\/s vs bare Hono +\| p99 vs bare Hono +\|$/)
+    expect(lines[2]).toContain('1.00× (baseline)')
+    expect(lines[3]).toMatch(/\| 45,000 +\| 1\.10 ms +\| 5\.00 ms +\| 22\.0 µs +\| 90 MB +\| 0\.90× +\| 1\.25× +\|/)
+    expect(lines[6]).toContain('failed: bun not found')
+  })
+
+  it("checks the issue's targets against the rows that ran", () => {
+    const byWhat = Object.fromEntries(checks(rows).map((c) => [c.what, c.ok]))
+    expect(byWhat['node: health_check, access log off ≥ 85% of bare Hono']).toBe(true)
+    expect(byWhat['node: POST demo, access log on ≥ 60% of bare Hono']).toBe(false)
+    expect(byWhat['node: cold start, demo app ≤ 300 ms']).toBe(true)
+    expect(byWhat['node: idle RSS per worker ≤ 60 MB']).toBe(false)
+    expect(Object.keys(byWhat).some((w) => w.startsWith('bun: health_check'))).toBe(false)
+  })
+
+  it('takes the median of an odd or even count', () => {
+    expect(median([3, 1, 2])).toBe(2)
+    expect(median([4, 1, 3, 2])).toBe(2.5)
+  })
+})
+
+describe('bench: 1000-route fixture', () => {
+  it('spreads files over folders, alternating POST bodies and GET [id] parameters', () => {
+    expect(fixturePath(0)).toBe('flyer/v1/gen/g00/r0000.ts')
+    expect(fixturePath(1)).toBe('flyer/v1/gen/g00/r0001/[id].ts')
+    expect(fixturePath(999)).toBe('flyer/v1/gen/g09/r0999/[id].ts')
+    expect(new Set(Array.from({ length: 1000 }, (_, i) => fixturePath(i))).size).toBe(1000)
+  })
+
+  it('writes route files the generator accepts: defineRoute exports named after their method', () => {
+    expect(fixtureSource(4)).toMatch(/export const POST = defineRoute\(/)
+    expect(fixtureSource(4)).toContain("from '#lib/route.ts'")
+    expect(fixtureSource(5)).toMatch(/export const GET = defineRoute\(/)
+    expect(fixtureSource(5)).toContain('params: z.object({ id:')
+  })
+})
