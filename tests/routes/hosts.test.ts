@@ -236,7 +236,7 @@ mysqlDescribe('hosts routes when a dependency is down', () => {
       const res = await app.request('/flyer/v1/hosts/10.5.0.1')
       expect(res.headers.get('x-cache')).toBe('MISS')
       expect((await res.json()).data.hostname).toBe('noredis')
-      expect(Date.now() - started).toBeLessThan(1500)
+      expect(Date.now() - started).toBeLessThan(3000)
     }
   })
 
@@ -252,7 +252,7 @@ mysqlDescribe('hosts routes when a dependency is down', () => {
       const body = await res.json()
       expect(body.code).toBe(40002)
       expect(body.msg).toMatch(/^MySQL unavailable \(127\.0\.0\.1:\d+\/x\): /)
-      expect(elapsed).toBeLessThan(3500)
+      expect(elapsed).toBeLessThan(5000)
     } finally {
       await closeAll()
       hole.server.close()
