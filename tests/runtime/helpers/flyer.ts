@@ -1,16 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from '../../helpers/server.ts'
 
-/** A free loopback port. */
-export const freePort = (): Promise<number> =>
-  new Promise((ok, fail) => {
-    const s = createServer()
-    s.once('error', fail)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number }
-      s.close(() => ok(port))
-    })
-  })
+export { freePort }
 
 export type LogLine = Record<string, unknown> & { msg?: string; pid?: number; worker?: number }
 
