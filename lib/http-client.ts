@@ -1,5 +1,5 @@
 import type { Context } from 'hono'
-import ky, { HTTPError, type Options as KyOptions } from 'ky'
+import type { Options as KyOptions } from 'ky'
 import type { z } from 'zod'
 import { ErrorCode, FlyerError } from './errors.ts'
 import { logger } from './logger.ts'
@@ -126,6 +126,10 @@ export interface HttpClient {
   delete<T = unknown, S extends z.ZodType = z.ZodType>(url: string, options?: RequestOptions<S>): Promise<HttpResult<unknown extends T ? z.output<S> : T>>
 }
 
+// ky loads with the first outbound call, not at start-up (an ES module: a dynamic import).
+let kyModule: Promise<typeof import('ky')> | undefined
+const loadKy = () => (kyModule ??= import('ky'))
+
 /**
  * Outbound HTTP on ky: 8 s per attempt, retries with backoff (500 ms, 1 s, 2 s) on network errors,
  * timeouts, 429 and 5xx for idempotent methods only, Retry-After honoured, a total deadline, every
@@ -145,6 +149,7 @@ export const createHttpClient = ({
   fetch: baseFetch = globalThis.fetch,
 }: HttpClientOptions = {}): HttpClient => {
   const request = async (method: HttpMethod, url: string, o: RequestOptions = {}): Promise<HttpResult<never>> => {
+    const { default: ky, HTTPError } = await loadKy()
     const timeoutMs = o.timeoutMs ?? defaultTimeout
     const deadlineMs = o.deadlineMs ?? defaultDeadline
     const deadline = new AbortController()

@@ -1,9 +1,14 @@
-import { Kafka, Partitioners, logLevel, type Admin, type LogEntry, type Message, type Producer } from 'kafkajs'
+import { createRequire } from 'node:module'
+import type { Admin, LogEntry, Message, Producer } from 'kafkajs'
 import type { Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ErrorCode, FlyerError } from './errors.ts'
 import { logger } from './logger.ts'
 import { onShutdown } from './shutdown.ts'
+
+// kafkajs (CommonJS) loads on the first client made, not at start-up.
+let driver: typeof import('kafkajs') | undefined
+const kafkajs = () => (driver ??= createRequire(import.meta.url)('kafkajs') as typeof import('kafkajs'))
 
 export interface KafkaOptions {
   /** `host:port` list, or a function asked again on every (re)connect. */
@@ -60,7 +65,7 @@ const kafkaLogLevel = (log: KafkaOptions['log']) =>
     ({ level, log: entry }: LogEntry) => {
       if (!log) return
       const { message, ...extra } = entry
-      if (level <= logLevel.WARN) log.debug?.({ kafka: extra }, `kafkajs: ${message}`)
+      if (level <= kafkajs().logLevel.WARN) log.debug?.({ kafka: extra }, `kafkajs: ${message}`)
     }
 
 /**
@@ -76,6 +81,7 @@ export const createKafka = ({
   retries = 2,
   log,
 }: KafkaOptions): KafkaClient => {
+  const { Kafka, Partitioners, logLevel } = kafkajs()
   const kafka = new Kafka({
     clientId,
     brokers,

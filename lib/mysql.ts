@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { createConnection, createPool, type Connection, type Pool, type PoolConnection, type ResultSetHeader } from 'mysql2/promise'
+import { createRequire } from 'node:module'
+import type { Connection, Pool, PoolConnection, ResultSetHeader } from 'mysql2/promise'
 import type { Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ErrorCode, FlyerError } from './errors.ts'
@@ -69,6 +70,10 @@ export interface MysqlOptions {
   queryTimeoutMs?: number
   log?: Pick<Logger, 'warn' | 'info'>
 }
+
+// mysql2 (CommonJS) loads on the first pool or session, not at start-up.
+let driver: typeof import('mysql2/promise') | undefined
+const mysql2 = () => (driver ??= createRequire(import.meta.url)('mysql2/promise') as typeof import('mysql2/promise'))
 
 const CONNECTION_CODES = new Set([
   'ECONNREFUSED',
@@ -162,7 +167,7 @@ const errorsFor = (where: string) => {
 export const createDb = (o: MysqlOptions): Db => {
   const { poolSize = 32, recycleSec = 1800, queueLimit = 1000, connectTimeoutMs = 2000, acquireTimeoutMs = 2000, queryTimeoutMs = 5000, log } = o
   const where = `${o.host}:${o.port}/${o.database}`
-  const pool = createPool({
+  const pool = mysql2().createPool({
     host: o.host,
     port: o.port,
     user: o.user,
@@ -273,7 +278,7 @@ export const openSession = async (o: MysqlOptions, { database = true }: { databa
   const { connectTimeoutMs = 2000, queryTimeoutMs = 5000 } = o
   const where = `${o.host}:${o.port}/${o.database}`
   const { unavailable, toDbError } = errorsFor(where)
-  const pending = createConnection({
+  const pending = mysql2().createConnection({
     host: o.host,
     port: o.port,
     user: o.user,

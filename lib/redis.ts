@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ErrorCode, FlyerError } from './errors.ts'
@@ -6,6 +7,10 @@ import { logger } from './logger.ts'
 import { onShutdown } from './shutdown.ts'
 
 export type { Redis }
+
+// ioredis (CommonJS) loads on the first client made, not at start-up: most services never configure Redis.
+let driver: typeof import('ioredis') | undefined
+const ioredis = () => (driver ??= createRequire(import.meta.url)('ioredis') as typeof import('ioredis'))
 
 export interface RedisOptions {
   host: string
@@ -27,7 +32,7 @@ export interface RedisOptions {
  * Connects on first command (lazy).
  */
 export const createRedis = ({ host, port, password, db = 0, keyPrefix, connectTimeoutMs = 1000, commandTimeoutMs = 1000, log }: RedisOptions): Redis => {
-  const client = new Redis({
+  const client = new (ioredis().Redis)({
     host,
     port,
     password: password || undefined,
