@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import pino, { type DestinationStream, type Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ForwardStream, type LogStreamName, type SendToPrimary } from './log-forward.ts'
+import { LineWriter } from './line-writer.ts'
 import { REDACTED } from './redact.ts'
 
 const redactPaths = [
@@ -24,10 +25,16 @@ const redactPaths = [
 type Sink = DestinationStream & { end?: () => void; once?: (event: string, fn: () => void) => unknown; flush?: (cb?: () => void) => void }
 
 let root: Logger | undefined
-let access: Logger | undefined
+/** The access log's sink: `info(record)` writes one JSON line. */
+export interface AccessSink {
+  info(record: object): void
+  flush(cb: () => void): void
+}
+
+let access: AccessSink | undefined
 let appSink: Sink | undefined
 let accessSink: Sink | undefined
-let forward: { app: ForwardStream; access: ForwardStream } | undefined
+let forward: { app: ForwardStream; access: ForwardStream | undefined } | undefined
 
 /** `logs/flyer.<date>.<n>.log`, a new file daily, `current.log` linking the newest, `flyer_log_retention_days` kept. */
 const rollOptions = (c: Config) => ({
@@ -121,10 +128,12 @@ export const openPrimaryLogs = async (c: Config = config()): Promise<void> => {
  */
 export const accessDestination = (c: Config = config()): DestinationStream => {
   if (accessSink) return accessSink
-  const dest =
-    c.accessLog.file === '-'
-      ? pino.destination({ dest: 1, sync: false, minLength: 4096 })
-      : pino.destination({ dest: resolve(c.accessLog.file), sync: false, mkdir: true, minLength: 4096 })
+  if (c.accessLog.file !== '-') {
+    const writer = new LineWriter(resolve(c.accessLog.file))
+    writer.on('error', reportSinkError)
+    return (accessSink = writer as unknown as Sink)
+  }
+  const dest = pino.destination({ dest: 1, sync: false, minLength: 4096 })
   // Busy servers fill the 4 KiB buffer often; a quiet one still shows its lines within a second.
   setInterval(() => {
     try {
@@ -162,15 +171,25 @@ export const logger = (): Logger => (root ??= createLogger(config()))
  * The access logger: one JSON line per request to `flyer_access_logfile` (`-` = stdout). Asynchronous
  * buffered writes so the request path never waits on the disk.
  */
-export const accessLogger = (): Logger =>
-  (access ??= pino({ base: undefined, timestamp: false, level: 'info' }, forward?.access ?? accessDestination(config())))
+export const accessLogger = (): AccessSink =>
+  (access ??= (() => {
+    const dest = forward?.access ?? accessDestination(config())
+    // One JSON line per record; pino's logger machinery adds ~1 µs a line and nothing this log uses.
+    return {
+      info: (record: object) => void dest.write(`${JSON.stringify(record)}\n`),
+      flush: (cb: () => void) => ((dest as Sink).flush ? (dest as Sink).flush!(cb) : cb()),
+    }
+  })())
 
 /**
  * Makes this process (a cluster worker) send its log lines to the primary instead of writing them;
  * call before the first log line. See `log-forward.ts` for why.
  */
-export const forwardLogsTo = (send: SendToPrimary): void => {
-  forward = { app: new ForwardStream('app', send), access: new ForwardStream('access', send) }
+export const forwardLogsTo = (send: SendToPrimary, c: Config = config()): void => {
+  // An access log going to a file is appended by each worker itself (O_APPEND, whole lines per write, so
+  // lines never interleave on a local file system) — the IPC hop cost workers a third of their throughput.
+  // Stdout is a pipe, where only the primary may write.
+  forward = { app: new ForwardStream('app', send), access: c.accessLog.file === '-' ? new ForwardStream('access', send) : undefined }
 }
 
 /** The primary writes a batch a worker forwarded: whole lines, to the same writers its own log uses. */
@@ -179,12 +198,12 @@ export const writeForwarded = (stream: LogStreamName, data: string, c: Config = 
 }
 
 /** Replaces the loggers (tests hand in loggers writing to memory). */
-export const setLoggers = (next: { app?: Logger; access?: Logger }): void => {
+export const setLoggers = (next: { app?: Logger; access?: AccessSink }): void => {
   if (next.app) root = next.app
   if (next.access) access = next.access
 }
 
-const flushLogger = (l: Logger | undefined) =>
+const flushLogger = (l: Pick<Logger, 'flush'> | AccessSink | undefined) =>
   new Promise<void>((done) => {
     if (!l) return done()
     try {
@@ -197,7 +216,7 @@ const flushLogger = (l: Logger | undefined) =>
 /** Flushes buffered lines (forwarded ones are handed to the primary). */
 export const flushLogs = async (): Promise<void> => {
   await Promise.all([flushLogger(root), flushLogger(access)])
-  if (forward) await Promise.all([forward.app.flushed(), forward.access.flushed()])
+  if (forward) await Promise.all([forward.app.flushed(), forward.access?.flushed()])
 }
 
 const endSink = (sink: Sink | undefined, timeoutMs: number) =>
@@ -222,6 +241,9 @@ const endSink = (sink: Sink | undefined, timeoutMs: number) =>
  */
 export const closeLogs = async (timeoutMs = 5000): Promise<void> => {
   await flushLogs()
-  if (forward) return
+  if (forward) {
+    if (!forward.access) await endSink(accessSink, timeoutMs)
+    return
+  }
   await Promise.all([endSink(appSink, timeoutMs), endSink(accessSink, timeoutMs)])
 }
