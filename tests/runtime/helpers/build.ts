@@ -2,6 +2,7 @@ import { readdirSync, rmSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build, type Metafile } from 'esbuild'
+import { bundleOptions } from '../../../scripts/bundle.ts'
 
 const ROOT = join('.tmp', 'runtime')
 
@@ -29,7 +30,7 @@ const removeStale = () => {
 }
 
 /**
- * Bundles an entry exactly as `npm run build` does (split chunks, packages external) into `.tmp/`, inside
+ * Bundles an entry exactly as `npm run build` does (`scripts/bundle.ts`) into `.tmp/`, inside
  * the project so the bundle resolves node_modules. Each test file builds its own copy: files run in parallel.
  */
 export const buildEntry = async (entry: string, name: string): Promise<{ file: string; dir: string; metafile: Metafile }> => {
@@ -37,20 +38,6 @@ export const buildEntry = async (entry: string, name: string): Promise<{ file: s
   const dir = join(ROOT, `${name}-${process.pid}`)
   await mkdir(dir, { recursive: true })
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-  const result = await build({
-    entryPoints: { server: entry },
-    outdir: dir,
-    entryNames: '[name]',
-    chunkNames: 'chunks/[name]-[hash]',
-    outExtension: { '.js': '.mjs' },
-    splitting: true,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    logLevel: 'warning',
-    metafile: true,
-  })
+  const result = await build({ ...bundleOptions(entry, dir), metafile: true })
   return { file: join(dir, 'server.mjs'), dir, metafile: result.metafile }
 }
