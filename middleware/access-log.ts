@@ -3,6 +3,7 @@ import { clientIp } from '#lib/errors.ts'
 import { currentRssMb } from '#lib/memory.ts'
 import { nativeResponse } from '#lib/native-headers.ts'
 import { bodyForLog, redactUrl } from '#lib/redact.ts'
+import { type Stage, stageMiddleware } from './core.ts'
 
 export interface AccessLogSink {
   info(record: object): void
@@ -47,40 +48,48 @@ const isoClock = (clock: () => number) => {
 }
 
 /**
- * One JSON line per request with the original's fields (timeStamp, latency, clientIp, memoryUsage,
- * logId, Url, clientId, xForwardedFor, userAgent) plus method, status, code, msg and the redacted body.
- * Lines are buffered and written asynchronously, so the request never waits for the disk.
+ * The access-log stage of `core()`: one JSON line per request with the original's fields (timeStamp,
+ * latency, clientIp, memoryUsage, logId, Url, clientId, xForwardedFor, userAgent) plus method, status,
+ * code, msg and the redacted body. Lines are buffered and written asynchronously, so the request never
+ * waits for the disk.
+ */
+export const accessLogStage = ({ sink, maxField = 2048, now = () => performance.now(), clock = Date.now }: AccessLogOptions): Stage<number> => {
+  const timeStamp = isoClock(clock)
+  return {
+    enter: (c) => c.get('startedAt') ?? now(),
+    leave(c, start) {
+      const status = c.res.status
+      const code = c.get('code') ?? (status < 400 ? 200 : status)
+      // Under serveNode, node:http's own header object: no Headers lookups.
+      const headers = nativeResponse(c.env)?.req.headers
+      const header = (name: string) => (headers ? (headers[name] as string | undefined) : c.req.header(name))
+      sink.info({
+        timeStamp: timeStamp(),
+        latency: Math.round((now() - start) * 1000) / 1000,
+        clientIp: clip(clientIp(c), 64),
+        memoryUsage: currentRssMb(),
+        logId: c.get('requestId'),
+        Url: clip(safeUrl(c.req.url), maxField),
+        method: c.req.method,
+        status,
+        code,
+        msg: c.get('msg') ?? (status < 400 ? 'success' : ''),
+        clientId: clip(header('x-client-id'), 128),
+        xForwardedFor: clip(header('x-forwarded-for'), 256),
+        userAgent: clip(header('user-agent'), 512),
+        body: bodyForLog(readBody(c), maxField),
+      })
+    },
+  }
+}
+
+/**
+ * One JSON line per request (see `accessLogStage`). `createApp` runs it as a stage of `core()`; this is
+ * the same as a middleware of its own.
  * @example
  * app.use(accessLog({ sink: accessLogger() }))
  */
-export const accessLog = ({ sink, maxField = 2048, now = () => performance.now(), clock = Date.now }: AccessLogOptions): MiddlewareHandler => {
-  const timeStamp = isoClock(clock)
-  return async function accessLog(c, next) {
-    const start = c.get('startedAt') ?? now()
-    await next()
-    const status = c.res.status
-    const code = c.get('code') ?? (status < 400 ? 200 : status)
-    // Under serveNode, node:http's own header object: no Headers lookups.
-    const headers = nativeResponse(c.env)?.req.headers
-    const header = (name: string) => (headers ? (headers[name] as string | undefined) : c.req.header(name))
-    sink.info({
-      timeStamp: timeStamp(),
-      latency: Math.round((now() - start) * 1000) / 1000,
-      clientIp: clip(clientIp(c), 64),
-      memoryUsage: currentRssMb(),
-      logId: c.get('requestId'),
-      Url: clip(safeUrl(c.req.url), maxField),
-      method: c.req.method,
-      status,
-      code,
-      msg: c.get('msg') ?? (status < 400 ? 'success' : ''),
-      clientId: clip(header('x-client-id'), 128),
-      xForwardedFor: clip(header('x-forwarded-for'), 256),
-      userAgent: clip(header('user-agent'), 512),
-      body: bodyForLog(readBody(c), maxField),
-    })
-  }
-}
+export const accessLog = (options: AccessLogOptions): MiddlewareHandler => stageMiddleware('accessLog', accessLogStage(options))
 
 declare module 'hono' {
   interface ContextVariableMap {

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { matchedRoutes } from 'hono/route'
 import type { HttpMetrics } from '#lib/metrics.ts'
+import { type Stage, stageMiddleware } from './core.ts'
 
 export interface HttpMetricsOptions {
   /** Where the numbers go: `processMetrics().http`, or a test's own `createMetrics().http`. */
@@ -33,22 +34,30 @@ const routeLabel = (c: Context, cache: Map<string, string>): string => {
 }
 
 /**
- * Counts requests and their latency by method, route pattern, status and envelope code, and tracks
- * requests in flight. Per request: two clock reads and a few Map lookups.
- * @example
- * app.use(httpMetrics({ store: processMetrics().http }))
+ * The metrics stage of `core()`: counts requests and their latency by method, route pattern, status and
+ * envelope code, and tracks requests in flight. Per request: two clock reads and a few Map lookups. It
+ * leaves even when the app threw, so the in-flight gauge always drops.
  */
-export const httpMetrics = ({ store, now = () => performance.now() }: HttpMetricsOptions): MiddlewareHandler => {
+export const httpMetricsStage = ({ store, now = () => performance.now() }: HttpMetricsOptions): Stage<number> => {
   const labels = new Map<string, string>()
-  return async function httpMetrics(c, next) {
-    const start = now()
-    store.inFlight++
-    try {
-      await next()
-    } finally {
+  return {
+    always: true,
+    enter() {
+      store.inFlight++
+      return now()
+    },
+    leave(c, start) {
       store.inFlight--
       const status = c.res.status
       store.observe(c.req.method, routeLabel(c, labels), status, c.get('code') ?? (status < 400 ? 200 : status), (now() - start) / 1000)
-    }
+    },
   }
 }
+
+/**
+ * Request count, latency and in-flight numbers. `createApp` runs it as a stage of `core()`; this is the
+ * same as a middleware of its own.
+ * @example
+ * app.use(httpMetrics({ store: processMetrics().http }))
+ */
+export const httpMetrics = (options: HttpMetricsOptions): MiddlewareHandler => stageMiddleware('httpMetrics', httpMetricsStage(options))

@@ -1,5 +1,6 @@
-import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { nativeResponse, setFinalHeaders } from '#lib/native-headers.ts'
+import { type Stage, stageMiddleware } from './core.ts'
 
 export interface RequestIdOptions {
   header?: string
@@ -14,30 +15,37 @@ export interface RequestIdOptions {
 }
 
 /**
- * Reuses a well-formed incoming X-Request-ID, else makes a UUID; sends it back and makes it the logId.
- * Under `serveNode` the header is written by the server (`lib/native-headers.ts`), else it is set on
- * the finished response.
- * @example
- * app.use(requestId())
+ * The request-id stage of `core()`: reuses a well-formed incoming X-Request-ID, else makes a UUID, and
+ * makes it the logId. Under `serveNode` the header is written by the server (`lib/native-headers.ts`),
+ * else it is set on the finished response.
  */
-export const requestId = ({ header = 'X-Request-ID', maxLength = 128, generate = () => crypto.randomUUID() }: RequestIdOptions = {}): MiddlewareHandler => {
+export const requestIdStage = ({ header = 'X-Request-ID', maxLength = 128, generate = () => crypto.randomUUID() }: RequestIdOptions = {}): Stage<string> => {
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError(`requestId: maxLength must be a whole number above 0, got ${maxLength}`)
   const valid = new RegExp(`^[A-Za-z0-9._:-]{1,${maxLength}}$`)
   const lower = header.toLowerCase()
-  const setAfter = async (c: Context, next: Next, id: string) => {
-    await next()
-    setFinalHeaders(c, { [header]: id })
-  }
-  // Not async: under serveNode it only hands the id over, and an async wrapper would cost a promise.
-  return function requestId(c, next) {
-    const native = nativeResponse(c.env)
-    // node:http already parsed the request headers into a plain object: read it there.
-    const incoming = native ? native.req.headers[lower] : c.req.header(header)
-    const id = typeof incoming === 'string' && valid.test(incoming) ? incoming : generate()
-    c.set('requestId', id)
-    if (!native) return setAfter(c, next, id)
-    native.requestId = id
-    native.requestIdHeader = lower
-    return next()
+  return {
+    enter(c) {
+      const native = nativeResponse(c.env)
+      // node:http already parsed the request headers into a plain object: read it there.
+      const incoming = native ? native.req.headers[lower] : c.req.header(header)
+      const id = typeof incoming === 'string' && valid.test(incoming) ? incoming : generate()
+      c.set('requestId', id)
+      if (native) {
+        native.requestId = id
+        native.requestIdHeader = lower
+      }
+      return id
+    },
+    leave(c, id) {
+      if (!nativeResponse(c.env)) setFinalHeaders(c, { [header]: id })
+    },
   }
 }
+
+/**
+ * Reuses a well-formed incoming X-Request-ID, else makes a UUID; sends it back and makes it the logId.
+ * `createApp` runs it as a stage of `core()`; this is the same as a middleware of its own.
+ * @example
+ * app.use(requestId())
+ */
+export const requestId = (options: RequestIdOptions = {}): MiddlewareHandler => stageMiddleware('requestId', requestIdStage(options))

@@ -1,5 +1,6 @@
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler, Next } from 'hono'
 import { ErrorCode, FlyerError } from '#lib/errors.ts'
+import type { Guard } from './core.ts'
 
 export interface TimeoutOptions {
   /** How long a request may run, in milliseconds (`flyer_timeout` × 1000). */
@@ -42,10 +43,10 @@ class InFlight {
  * join an in-flight set (insertion order is deadline order: every request gets the same `ms`) and one
  * coarse interval — ms/20, between 10 ms and 250 ms — expires the ones past their deadline. The
  * controller is made when a handler asks for `requestSignal(c)`.
- * @example
- * app.use(timeout({ ms: 60_000 }))
+ *
+ * `createApp` runs it as the guard of `core()`, which answers the error with the app's `onError`.
  */
-export const timeout = ({ ms, now = () => performance.now() }: TimeoutOptions): MiddlewareHandler => {
+export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptions): Guard => {
   if (!Number.isFinite(ms) || ms <= 0) throw new TypeError(`timeout: ms must be a positive number, got ${ms}`)
   const seconds = Math.round(ms / 100) / 10
   const tickMs = Math.min(250, Math.max(10, Math.round(ms / 20)))
@@ -66,7 +67,7 @@ export const timeout = ({ ms, now = () => performance.now() }: TimeoutOptions): 
   }
 
   // Not async: the returned promise settles with the app or, at the deadline, with the timeout error.
-  return function timeout(c, next) {
+  const run = (c: Context, next: Next) => {
     const entry = new InFlight(now() + ms)
     c.set('timeout', entry)
     inFlight.add(entry)
@@ -87,6 +88,20 @@ export const timeout = ({ ms, now = () => performance.now() }: TimeoutOptions): 
         },
       )
     })
+  }
+  return { run }
+}
+
+/**
+ * `flyer_timeout` as a middleware of its own (see `timeoutGuard`); Hono's compose answers its error
+ * with the app's `onError`.
+ * @example
+ * app.use(timeout({ ms: 60_000 }))
+ */
+export const timeout = (options: TimeoutOptions): MiddlewareHandler => {
+  const { run } = timeoutGuard(options)
+  return function timeout(c, next) {
+    return run(c, next)
   }
 }
 

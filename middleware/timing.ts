@@ -1,6 +1,7 @@
-import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { MiddlewareHandler } from 'hono'
 import { currentRssMb } from '#lib/memory.ts'
 import { nativeResponse, setFinalHeaders } from '#lib/native-headers.ts'
+import { type Stage, stageMiddleware } from './core.ts'
 
 export interface TimingOptions {
   now?: () => number
@@ -8,32 +9,35 @@ export interface TimingOptions {
 }
 
 /**
- * X-Lasting-Time (whole ms spent in the app), X-Memory-Usage (the worker's RSS in MiB, sampled in the
- * background) and X-Content-Type-Options: nosniff on every response. Under `serveNode` the server writes
- * them (`lib/native-headers.ts`) and this only records the start; elsewhere they are set on the finished
- * response in place.
- * @example
- * app.use(timing())
+ * The timing stage of `core()`: X-Lasting-Time (whole ms spent in the app), X-Memory-Usage (the worker's
+ * RSS in MiB, sampled in the background) and X-Content-Type-Options: nosniff on every response. Under
+ * `serveNode` the server writes them (`lib/native-headers.ts`) and this only records the start;
+ * elsewhere they are set on the finished response in place.
  */
-export const timing = ({ now = () => performance.now(), memory = currentRssMb }: TimingOptions = {}): MiddlewareHandler => {
-  const setAfter = async (c: Context, next: Next) => {
-    const start = now()
+export const timingStage = ({ now = () => performance.now(), memory = currentRssMb }: TimingOptions = {}): Stage<number> => ({
+  enter(c) {
+    const native = nativeResponse(c.env)
+    const start = native ? native.startedAt : now()
     c.set('startedAt', start)
-    await next()
+    return start
+  },
+  leave(c, start) {
+    if (nativeResponse(c.env)) return
     setFinalHeaders(c, {
       'X-Lasting-Time': String(Math.round(now() - start)),
       'X-Memory-Usage': `${memory()}MB`,
       'X-Content-Type-Options': 'nosniff',
     })
-  }
-  // Not async: under serveNode it only records the start, and an async wrapper would cost a promise.
-  return function timing(c, next) {
-    const native = nativeResponse(c.env)
-    if (!native) return setAfter(c, next)
-    c.set('startedAt', native.startedAt)
-    return next()
-  }
-}
+  },
+})
+
+/**
+ * X-Lasting-Time, X-Memory-Usage and X-Content-Type-Options: nosniff on every response. `createApp` runs
+ * it as a stage of `core()`; this is the same as a middleware of its own.
+ * @example
+ * app.use(timing())
+ */
+export const timing = (options: TimingOptions = {}): MiddlewareHandler => stageMiddleware('timing', timingStage(options))
 
 declare module 'hono' {
   interface ContextVariableMap {
