@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest'
 import { closeAll } from '#lib/shutdown.ts'
 import type { AppType } from '../../app.ts'
 import { testApp } from '../helpers/app.ts'
-import { createTestDatabase, MYSQL, needServices, quietLogs, useServicesEnv } from '../helpers/services.ts'
+import { createTestDatabase, mysqlEnv, needServices, quietLogs, useServicesEnv } from '../helpers/services.ts'
 
 /** A typed client whose fetch goes straight into the app in-process: no socket. */
 const client = (env: Record<string, string> = {}) => {
@@ -81,13 +81,7 @@ mysqlSuite.describe('typed client: host routes against MariaDB', () => {
   beforeAll(async () => {
     quietLogs()
     database = await createTestDatabase()
-    ;({ env } = useServicesEnv({
-      flyer_db_host: MYSQL.host,
-      flyer_db_port: String(MYSQL.port),
-      flyer_db_user: MYSQL.user,
-      flyer_db_pass: MYSQL.password,
-      flyer_db_name: database.name,
-    }))
+    ;({ env } = useServicesEnv(mysqlEnv(database.name)))
   })
   afterAll(async () => {
     await closeAll()

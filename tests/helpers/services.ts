@@ -101,3 +101,19 @@ export const useServicesEnv = (env: Record<string, string>): { env: Record<strin
   setConfig(config)
   return { env: full, config }
 }
+
+/** The `flyer_db_*` variables pointing at the test MariaDB and `database`. */
+export const mysqlEnv = (database: string): Record<string, string> => ({
+  flyer_db_host: MYSQL.host,
+  flyer_db_port: String(MYSQL.port),
+  flyer_db_user: MYSQL.user,
+  flyer_db_pass: MYSQL.password,
+  flyer_db_name: database,
+})
+
+/** The `flyer_redis_*` variables pointing at the test Redis, db `db`. */
+export const redisEnv = (db: number): Record<string, string> => ({
+  flyer_redis_host: REDIS.host,
+  flyer_redis_port: String(REDIS.port),
+  flyer_redis_db: String(db),
+})

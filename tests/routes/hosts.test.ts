@@ -9,7 +9,7 @@ import { createRedis, type Redis } from '#lib/redis.ts'
 import { closeAll } from '#lib/shutdown.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
 import { headersOf, startMockKafka, type MockKafka } from '../helpers/kafka.ts'
-import { createTestDatabase, MYSQL, needServices, quietLogs, randomName, randomRedisDb, REDIS, useServicesEnv } from '../helpers/services.ts'
+import { createTestDatabase, mysqlEnv, needServices, quietLogs, randomName, randomRedisDb, REDIS, redisEnv, useServicesEnv } from '../helpers/services.ts'
 
 const { describe } = await needServices('mysql', 'redis', 'kafka')
 const silent = pino({ level: 'silent' })
@@ -29,14 +29,8 @@ describe('hosts routes against MariaDB, Redis and the mock Kafka broker', () => 
     database = await createTestDatabase()
     kafka = await startMockKafka(topic)
     ;({ env } = useServicesEnv({
-      flyer_db_host: MYSQL.host,
-      flyer_db_port: String(MYSQL.port),
-      flyer_db_user: MYSQL.user,
-      flyer_db_pass: MYSQL.password,
-      flyer_db_name: database.name,
-      flyer_redis_host: REDIS.host,
-      flyer_redis_port: String(REDIS.port),
-      flyer_redis_db: String(redisDb),
+      ...mysqlEnv(database.name),
+      ...redisEnv(redisDb),
       flyer_kafka_servers: kafka.broker,
       flyer_kafka_topic: topic,
       flyer_http_errors: '0',
@@ -228,7 +222,7 @@ mysqlDescribe('hosts routes when a dependency is down', () => {
 
   it('falls back to MySQL when Redis is down, quickly and with X-Cache: MISS', async () => {
     await closeAll()
-    const { env } = useServicesEnv({ flyer_db_host: MYSQL.host, flyer_db_port: String(MYSQL.port), flyer_db_user: MYSQL.user, flyer_db_pass: MYSQL.password, flyer_db_name: database.name, flyer_redis_host: '127.0.0.1', flyer_redis_port: '1' })
+    const { env } = useServicesEnv({ ...mysqlEnv(database.name), flyer_redis_host: '127.0.0.1', flyer_redis_port: '1' })
     const { app } = testApp(env)
     expect((await (await app.request('/flyer/v1/hosts', jsonInit({ ip: '10.5.0.1', hostname: 'noredis' }))).json()).code).toBe(200)
     for (let i = 0; i < 3; i++) {

@@ -4,7 +4,7 @@ import { checkReadiness } from '#lib/readiness.ts'
 import { beginShutdown, closeAll, resetShutdownState } from '#lib/shutdown.ts'
 import { testApp } from '../helpers/app.ts'
 import { startMockKafka, type MockKafka } from '../helpers/kafka.ts'
-import { createTestDatabase, MYSQL, needServices, quietLogs, randomName, randomRedisDb, REDIS, useServicesEnv } from '../helpers/services.ts'
+import { createTestDatabase, mysqlEnv, needServices, quietLogs, randomName, randomRedisDb, redisEnv, useServicesEnv } from '../helpers/services.ts'
 
 const blackhole = async (): Promise<Server> => {
   const server = createServer(() => {}).listen(0, '127.0.0.1')
@@ -70,14 +70,8 @@ describe('GET /flyer/v1/ready against the real services', () => {
     kafka = await startMockKafka(topic)
     hole = await blackhole()
     up = {
-      flyer_db_host: MYSQL.host,
-      flyer_db_port: String(MYSQL.port),
-      flyer_db_user: MYSQL.user,
-      flyer_db_pass: MYSQL.password,
-      flyer_db_name: database.name,
-      flyer_redis_host: REDIS.host,
-      flyer_redis_port: String(REDIS.port),
-      flyer_redis_db: String(randomRedisDb()),
+      ...mysqlEnv(database.name),
+      ...redisEnv(randomRedisDb()),
       flyer_kafka_servers: kafka.broker,
       flyer_kafka_topic: topic,
     }
