@@ -8,10 +8,12 @@ export type WorkerMessage =
   | { flyer: 'heartbeat' }
   | { flyer: 'ready'; port: number }
   | { flyer: 'retire'; reason: RetireReason; requests?: number; rssMb?: number }
+  /** Sent after the worker's listener closed; the primary answers `drained-ack` (see lib/worker.ts). */
+  | { flyer: 'drained' }
   | LogMessage
 
-/** Primary → worker: stop accepting, drain, exit 0. */
-export type PrimaryMessage = { flyer: 'shutdown' }
+/** Primary → worker: stop accepting, drain, exit 0; or the answer to `drained`. */
+export type PrimaryMessage = { flyer: 'shutdown' } | { flyer: 'drained-ack' }
 
 export const isFlyerMessage = (m: unknown): m is WorkerMessage | PrimaryMessage =>
   typeof m === 'object' && m !== null && typeof (m as { flyer?: unknown }).flyer === 'string'

@@ -195,7 +195,9 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
     const msg = m as WorkerMessage
     t.lastBeat = Date.now()
     if (msg.flyer === 'ready') onReady(t, msg.port)
-    else if (msg.flyer === 'retire' && t === slots[t.slot]!.current && t.state === 'serving') {
+    else if (msg.flyer === 'drained') {
+      if (t.worker.isConnected()) t.worker.send({ flyer: 'drained-ack' } satisfies PrimaryMessage)
+    } else if (msg.flyer === 'retire' && t === slots[t.slot]!.current && t.state === 'serving') {
       void replace(t.slot, msg.reason)
     }
   }

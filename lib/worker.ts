@@ -66,6 +66,29 @@ export const runWorker = async ({ loadApp, supervised }: RunWorkerOptions): Prom
       : undefined
   rssGuard?.unref()
 
+  /**
+   * node:cluster's primary may have handed this worker a new connection just before it saw the listener
+   * close. Such a handoff is answered "not accepted" and goes to another worker — if this process still
+   * runs; exiting first leaks it, and that client waits forever (seen once in ~5 000 requests of a SIGHUP
+   * reload under load). The channel is ordered: once the primary answers `drained`, sent after the close,
+   * every handoff it sent before has been received and answered.
+   */
+  const settleHandoffs = () =>
+    new Promise<void>((done) => {
+      if (!send || !process.connected || isBun) return done()
+      const timer = setTimeout(finish, 2000)
+      function finish() {
+        clearTimeout(timer)
+        process.off('message', onAck)
+        done()
+      }
+      function onAck(m: unknown) {
+        if (isFlyerMessage(m) && m.flyer === 'drained-ack') finish()
+      }
+      process.on('message', onAck)
+      tell({ flyer: 'drained' })
+    })
+
   let stopping: Promise<void> | undefined
   const stop = (why: string) =>
     (stopping ??= (async () => {
@@ -73,6 +96,7 @@ export const runWorker = async ({ loadApp, supervised }: RunWorkerOptions): Prom
       clearInterval(rssGuard)
       const started = Date.now()
       const { forced } = await served.drain(c.gracefulTimeoutSec * 1000)
+      await settleHandoffs()
       if (forced) log.warn({ forced, gracefulTimeoutSec: c.gracefulTimeoutSec }, `graceful timeout passed: cut ${forced} open connection(s)`)
       await closeAll(log)
       log.info({ why, drainMs: Date.now() - started }, 'worker stopped')
