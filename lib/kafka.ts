@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ErrorCode, FlyerError } from './errors.ts'
 import { logger } from './logger.ts'
-import { onShutdown } from './shutdown.ts'
+import { processResource } from './shutdown.ts'
 
 // kafkajs (CommonJS) loads on the first client made, not at start-up.
 let driver: typeof import('kafkajs') | undefined
@@ -199,8 +199,6 @@ export const kafkaOptions = (k: NonNullable<Config['kafka']>): KafkaOptions => (
 /** Whether `flyer_kafka_servers` is set. */
 export const kafkaEnabled = (c: Config = config()): boolean => c.kafka !== undefined
 
-let client: KafkaClient | undefined
-
 /**
  * The process's Kafka producer, from `flyer_kafka_servers`/`flyer_kafka_topic`; connected on first send,
  * flushed and closed at shutdown. Throws a 503 envelope when Kafka is not configured.
@@ -208,20 +206,17 @@ let client: KafkaClient | undefined
  * import { kafka } from '#lib/kafka.ts'
  * await kafka().send({ event: 'cache.flushed' }, undefined, { logId: c.get('requestId') })
  */
-export const kafka = (): KafkaClient => {
-  if (client) return client
-  const k = config().kafka
-  if (!k) {
-    throw new FlyerError(ErrorCode.INNER_SELF_ERROR, 'Kafka is not configured: set flyer_kafka_servers (and flyer_kafka_topic)', { status: 503, expose: true })
-  }
-  const created = createKafka({ ...kafkaOptions(k), log: logger() })
-  client = created
-  onShutdown('kafka', async () => {
-    if (client === created) client = undefined
-    await created.close()
-  })
-  return created
-}
+export const kafka: () => KafkaClient = processResource(
+  'kafka',
+  () => {
+    const k = config().kafka
+    if (!k) {
+      throw new FlyerError(ErrorCode.INNER_SELF_ERROR, 'Kafka is not configured: set flyer_kafka_servers (and flyer_kafka_topic)', { status: 503, expose: true })
+    }
+    return createKafka({ ...kafkaOptions(k), log: logger() })
+  },
+  (client) => client.close(),
+)
 
 /**
  * Sends one JSON message with the process's producer (`flyer_kafka_topic` unless `topic` is given).

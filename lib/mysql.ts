@@ -5,7 +5,7 @@ import type { Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ErrorCode, FlyerError } from './errors.ts'
 import { logger } from './logger.ts'
-import { onShutdown } from './shutdown.ts'
+import { processResource } from './shutdown.ts'
 
 /** A value a prepared statement can bind. `undefined` is not one: pass `null`. */
 export type Param = string | number | bigint | boolean | Date | Buffer | null
@@ -349,8 +349,6 @@ export const mysqlNotConfigured = (): FlyerError =>
     expose: true,
   })
 
-let db: Db | undefined
-
 /**
  * The process's MySQL pool, created on first use from `flyer_db_*`; closed at shutdown.
  * Throws a 503 envelope ("MySQL is not configured…") when `flyer_db_host` is unset.
@@ -358,15 +356,12 @@ let db: Db | undefined
  * import { mysql } from '#lib/mysql.ts'
  * const rows = await mysql().query<{ n: number }>('SELECT COUNT(*) AS n FROM hosts')
  */
-export const mysql = (): Db => {
-  if (db) return db
-  const c = config().db
-  if (!c) throw mysqlNotConfigured()
-  const created = createDb({ ...mysqlOptions(c), log: logger() })
-  db = created
-  onShutdown('mysql', async () => {
-    if (db === created) db = undefined
-    await created.close()
-  })
-  return created
-}
+export const mysql: () => Db = processResource(
+  'mysql',
+  () => {
+    const c = config().db
+    if (!c) throw mysqlNotConfigured()
+    return createDb({ ...mysqlOptions(c), log: logger() })
+  },
+  (db) => db.close(),
+)

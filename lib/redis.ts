@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { config, type Config } from './config.ts'
 import { ErrorCode, FlyerError } from './errors.ts'
 import { logger } from './logger.ts'
-import { onShutdown } from './shutdown.ts'
+import { processResource } from './shutdown.ts'
 
 export type { Redis }
 
@@ -95,8 +95,6 @@ const notConfigured = () =>
     expose: true,
   })
 
-let client: Redis | undefined
-
 /** Whether any `flyer_redis_*` variable is set. */
 export const redisEnabled = (c: Config = config()): boolean => c.redis !== undefined
 
@@ -107,15 +105,12 @@ export const redisEnabled = (c: Config = config()): boolean => c.redis !== undef
  * import { redis } from '#lib/redis.ts'
  * await redis().set('flyer:last-deploy', new Date().toISOString(), 'EX', 3600)
  */
-export const redis = (): Redis => {
-  if (client) return client
-  const r = config().redis
-  if (!r) throw notConfigured()
-  const created = createRedis({ ...r, log: logger() })
-  client = created
-  onShutdown('redis', async () => {
-    if (client === created) client = undefined
-    await closeRedis(created)
-  })
-  return created
-}
+export const redis: () => Redis = processResource(
+  'redis',
+  () => {
+    const r = config().redis
+    if (!r) throw notConfigured()
+    return createRedis({ ...r, log: logger() })
+  },
+  (client) => closeRedis(client),
+)
