@@ -12,10 +12,11 @@ import { requestIdStage } from '#middleware/request-id.ts'
 import { timeoutGuard } from '#middleware/timeout.ts'
 import { timingStage } from '#middleware/timing.ts'
 import { config as processConfig, type Config } from './config.ts'
-import { docsInfo, openApiDocument, redocHtml, swaggerHtml } from './docs.ts'
+import { openApiDocument, redocHtml, swaggerHtml } from './docs.ts'
 import { ErrorCode, errorResponse } from './errors.ts'
 import { accessLogger, logger as processLogger } from './logger.ts'
 import { processMetrics, type Metrics } from './metrics.ts'
+import { HEALTH } from './schemas.ts'
 import type { RouteEntry } from './route.ts'
 import { createBinder, documentCatchAlls, honoPath, type Bind } from './router.ts'
 import { staticFiles } from './static-files.ts'
@@ -40,8 +41,6 @@ export interface CreateAppOptions {
   /** Where request metrics go and `/metrics` reads (when `flyer_metrics=1`); defaults to `processMetrics()`. */
   metrics?: Metrics
 }
-
-export const HEALTH = { msg: 'success', code: 200 } as const
 
 /** Which paths stay open when basic auth is on: health checks, readiness and routes declaring `auth: false`. */
 export const openPathMatcher = (c: Config, entries: readonly RouteEntry[]): ((path: string) => boolean) => {
@@ -168,4 +167,3 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   return app
 }
 
-export { docsInfo }

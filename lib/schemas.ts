@@ -19,6 +19,9 @@ export const CodeMsg = z
   .object({ code: z.number().int().openapi({ example: 200 }), msg: z.string().openapi({ example: 'success' }) })
   .openapi('CodeMsg')
 
+/** The health check's answer, byte for byte the original's: `{"msg":"success","code":200}`. */
+export const HEALTH = { msg: 'success', code: 200 } as const
+
 /** The original's PageInfo: offset starts at 1. */
 export const PageInfo = z
   .object({ total: z.number().int(), offset: z.number().int(), size: z.number().int() })

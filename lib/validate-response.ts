@@ -32,6 +32,7 @@ export const validateResponse = (responses: Responses, c: Config): MiddlewareHan
     if (result.success) return
     const where = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
     logger().error({ logId: ctx.get('requestId'), issues: result.error.issues }, 'response does not match its declared schema')
+    // Cleared first: Hono's `res` setter would copy the rejected response's headers onto the envelope.
     ctx.res = undefined as never
     ctx.res = errorResponse(ctx, ErrorCode.VALIDATE_RESPONSE_CONTENT_ERROR, `Response does not match its schema: ${where}`, {
       httpErrors: c.httpErrors,

@@ -1,5 +1,5 @@
 import { defineRoute } from '#lib/route.ts'
-import { CodeMsg, json } from '#lib/schemas.ts'
+import { CodeMsg, HEALTH, json } from '#lib/schemas.ts'
 
 /** Liveness: answers as long as the worker's event loop runs. Never touches a dependency. */
 export const GET = defineRoute(
@@ -10,5 +10,5 @@ export const GET = defineRoute(
     auth: false,
     responses: { 200: json(CodeMsg, 'Alive') },
   },
-  (c) => c.json({ msg: 'success', code: 200 }, 200),
+  (c) => c.json(HEALTH, 200),
 )
