@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, ServerResponse } from 
 import { type AddressInfo, Server as NetServer } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Config } from './config.ts'
-import { FlyerResponse } from './native-headers.ts'
+import { FlyerResponse, nativeHeadersSupported } from './native-headers.ts'
 
 export interface NodeServerOptions {
   fetch: (req: Request, env?: object) => Response | Promise<Response>
@@ -29,6 +29,7 @@ export interface NodeServer {
  * per-worker connection cap (`flyer_worker_connections`).
  */
 export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host, onRequest }: NodeServerOptions): Promise<NodeServer> => {
+  if (!nativeHeadersSupported) throw new Error(`Node.js ${process.version}: ServerResponse has no _storeHeader, which Flyer writes its contract headers through (lib/native-headers.ts)`)
   const app = getRequestListener(fetch as never) as (req: IncomingMessage, res: ServerResponse) => void
   const keepAlive = c.keepAliveSec > 0
   let draining = false
@@ -49,7 +50,7 @@ export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host
       connectionsCheckingInterval: 1000,
       requestTimeout: (c.timeoutSec + c.headersTimeoutSec) * 1000,
       maxHeaderSize: 16 * 1024,
-      // Writes X-Request-ID, X-Lasting-Time, X-Memory-Usage and nosniff in writeHead (see native-headers.ts).
+      // Writes X-Request-ID, X-Lasting-Time, X-Memory-Usage and nosniff into the header block (native-headers.ts).
       ServerResponse: FlyerResponse,
     },
     listener,

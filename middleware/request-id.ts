@@ -21,6 +21,8 @@ export interface RequestIdOptions {
  */
 export const requestIdStage = ({ header = 'X-Request-ID', maxLength = 128, generate = () => crypto.randomUUID() }: RequestIdOptions = {}): Stage<string> => {
   if (!Number.isInteger(maxLength) || maxLength < 1) throw new TypeError(`requestId: maxLength must be a whole number above 0, got ${maxLength}`)
+  // Written into the header block as is under serveNode (lib/native-headers.ts): an HTTP token only.
+  if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new TypeError(`requestId: header must be an HTTP header name, got ${JSON.stringify(header)}`)
   const valid = new RegExp(`^[A-Za-z0-9._:-]{1,${maxLength}}$`)
   const lower = header.toLowerCase()
   return {

@@ -28,6 +28,9 @@ describe('JSON request bodies', () => {
     '{"__proto__":{"isAdmin":true},"msgContent":"x"}',
     '{"constructor":{"prototype":{"isAdmin":true}},"msgContent":"x"}',
     '{"msgContent":"x","nested":{"__proto__":{"isAdmin":true}}}',
+    // \u-escaped keys JSON.parse decodes to the same names.
+    '{"\\u005f_proto__":{"isAdmin":true},"msgContent":"x"}',
+    '{"\\u0063onstructor":{"prototype":{"isAdmin":true}},"msgContent":"x"}',
   ])('rejects prototype poisoning %s', async (raw) => {
     const { app } = testApp()
     const body = await (await app.request('/flyer/v1/demo', jsonInit(raw))).json()

@@ -1,6 +1,8 @@
-import { Hono } from 'hono'
+import { ServerResponse } from 'node:http'
+import { type Context, Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '#lib/config.ts'
+import { nativeHeadersSupported } from '#lib/native-headers.ts'
 import { serveNode } from '#lib/serve-node.ts'
 import { timing } from '#middleware/timing.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
@@ -81,6 +83,34 @@ describe('contract headers under serveNode (written in writeHead, fast path kept
     for (const h of CONTRACT) expect(head.split(`\r\n${h}: `).length - 1, h).toBe(1)
     expect(head).toMatch(/\r\nx-lasting-time: \d+\r\n/)
     expect(head).toMatch(/\r\nx-content-type-options: nosniff(\r\n|$)/)
+  })
+
+  it.each([
+    ['a Response with them in its Headers', (c: Context) => c.json({ ok: true }, 200, { 'X-Lasting-Time': '999', 'x-content-type-options': 'sniff', 'X-Request-ID': 'mine' })],
+    ['setHeader on the node response', (c: Context) => {
+      const res = (c.env as { outgoing: ServerResponse }).outgoing
+      res.setHeader('X-Memory-Usage', '1TB')
+      res.setHeader('x-request-id', 'mine')
+      return c.json({ ok: true })
+    }],
+  ])('sends Flyer’s own value once when the app set a contract header itself (%s)', async (_, handler) => {
+    const config = loadConfig({ flyer_log_file: '0' })
+    const app = new Hono().get('/', handler)
+    const { server, port } = await serveNode({ fetch: app.fetch, config, port: 0, host: '127.0.0.1' })
+    close = () => new Promise((done) => server.close(() => done()).closeAllConnections())
+    const { text } = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Request-ID: from-client\r\nConnection: close\r\n\r\n')
+    const head = text.split('\r\n\r\n')[0]!.toLowerCase()
+    for (const h of CONTRACT) expect(head.split(`\r\n${h}: `).length - 1, h).toBe(1)
+    expect(head).toMatch(/\r\nx-lasting-time: \d{1,3}\r\n/)
+    expect(head).toMatch(/\r\nx-memory-usage: \d+(\.\d)?mb\r\n/)
+    expect(head).toContain('\r\nx-content-type-options: nosniff\r\n')
+    expect(head).not.toContain('mine')
+    expect(head).toContain('content-type: application/json')
+  })
+
+  it('relies on node:http’s _storeHeader, which this Node.js has (serveNode refuses to start without it)', () => {
+    expect(typeof (ServerResponse.prototype as unknown as { _storeHeader?: unknown })._storeHeader).toBe('function')
+    expect(nativeHeadersSupported).toBe(true)
   })
 
   it('writes them even when the app leaves timing out (timingHeaders: false)', async () => {
