@@ -1,10 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi'
-import type { Context, MiddlewareHandler } from 'hono'
+import type { Context, Handler, MiddlewareHandler } from 'hono'
+import { METHOD_NAME_ALL } from 'hono/router'
+import { RegExpRouter } from 'hono/router/reg-exp-router'
+import { SmartRouter } from 'hono/router/smart-router'
+import { TrieRouter } from 'hono/router/trie-router'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { accessLogStage, type AccessLogSink } from '#middleware/access-log.ts'
 import { basicAuth } from '#middleware/auth.ts'
-import { core } from '#middleware/core.ts'
+import { core, coreHandler } from '#middleware/core.ts'
 import { notFound, onError, validationHook } from '#middleware/error-envelope.ts'
 import { jsonBody } from '#middleware/json-body.ts'
 import { httpMetricsStage } from '#middleware/metrics.ts'
@@ -42,6 +46,23 @@ export interface CreateAppOptions {
   metrics?: Metrics
 }
 
+/** Each app's `terminal()`: what `flyerRoute()` hands out for routes added by hand. */
+const terminals = new WeakMap<object, (open: boolean, handler: Handler) => [Handler, ...Handler[]]>()
+
+/**
+ * The handlers to register for a route added to the app by hand (outside `routes/`): Flyer's core
+ * (request id, metrics, timing headers, access log, `flyer_timeout`) around it, and basic auth in front
+ * when it is on, as file routes get. Hono runs no app-wide middleware: each route runs the core itself.
+ * @example
+ * const app = buildApp()
+ * app.get('/ops/ping', ...flyerRoute(app, (c) => c.json({ code: 200, msg: 'pong' })))
+ */
+export const flyerRoute = (app: object, handler: Handler, { open = false }: { open?: boolean } = {}): [Handler, ...Handler[]] => {
+  const terminal = terminals.get(app)
+  if (!terminal) throw new TypeError('flyerRoute: not an app made by createApp()/buildApp()')
+  return terminal(open, handler)
+}
+
 /** Which paths stay open when basic auth is on: health checks, readiness and routes declaring `auth: false`. */
 export const openPathMatcher = (c: Config, entries: readonly RouteEntry[]): ((path: string) => boolean) => {
   const exact = new Set(['/health_check', `${c.prefix}/health_check`, `${c.prefix}/ready`])
@@ -72,32 +93,36 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   const m = c.metrics ? (metrics ?? processMetrics()) : undefined
   const logSink = sink === false ? undefined : (sink ?? (c.accessLog.enabled ? accessLogger() : undefined))
   const errorHandler = onError({ httpErrors, log })
-  // One middleware layer for the per-request bookkeeping, in the order separate layers would run; the
-  // timeout innermost, so the access line records its envelope.
-  app.use(
-    core({
-      stages: [
-        requestIdStage(),
-        m && httpMetricsStage({ store: m.http }),
-        timingHeaders ? timingStage() : undefined,
-        logSink && accessLogStage({ sink: logSink }),
-      ],
-      guard: timeoutGuard({ ms: c.timeoutSec * 1000 }),
-      onError: errorHandler,
-    }),
-  )
-  if (c.auth.enabled) {
-    app.use(basicAuth({ user: c.auth.user, pass: c.auth.pass, isOpen: openPathMatcher(c, router.entries) }))
-    app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' })
+  // Request id, metrics, timing, access log and timeout, in the order separate layers would run; the
+  // timeout innermost, so the access line records its envelope. Not an `app.use()` layer: every request
+  // ends in exactly one terminal handler (a route, the docs, static files, 404/405), and each runs the
+  // core itself — as its first middleware, or wrapped around it when it runs alone, which lets Hono call
+  // it without composing a chain (see createBinder).
+  const coreOptions = {
+    stages: [
+      requestIdStage(),
+      m && httpMetricsStage({ store: m.http }),
+      timingHeaders ? timingStage() : undefined,
+      logSink && accessLogStage({ sink: logSink }),
+    ],
+    guard: timeoutGuard({ ms: c.timeoutSec * 1000 }),
+    onError: errorHandler,
   }
+  const coreLayer = core(coreOptions)
+  const wrap = coreHandler(coreOptions)
+
+  const isOpen = openPathMatcher(c, router.entries)
+  const auth = c.auth.enabled ? basicAuth({ user: c.auth.user, pass: c.auth.pass, isOpen }) : undefined
+  if (auth) app.openAPIRegistry.registerComponent('securitySchemes', 'basicAuth', { type: 'http', scheme: 'basic' })
+
   const tooLarge = (ctx: Context) =>
     errorResponse(ctx, ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR, `Request body too large (limit ${c.bodyLimit} bytes)`, { status: 413, httpErrors })
   const limitStream = bodyLimit({ maxSize: c.bodyLimit, onError: tooLarge })
   // Hono's bodyLimit reads c.req.raw.body first, which makes @hono/node-server build a whole Request
   // (15-20% of a request's CPU in the profile); the method and Content-Length answer most requests.
-  // Registered for the methods that carry a body only: GET and HEAD never enter this layer. The limit and
-  // the JSON parsing share one layer (one dispatch and promise fewer per request).
-  const BODY_METHODS = ['POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']
+  // On the routes of the methods that carry a body only. The limit and the JSON parsing share one layer
+  // (one dispatch and promise fewer per request).
+  const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
   const parseJson = jsonBody()
   const limitAndParseBody: MiddlewareHandler = function limitAndParseBody(ctx, next) {
     const length = ctx.req.header('content-length')
@@ -106,63 +131,96 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
       await parseJson(ctx, next)
     })
   }
-  app.on(BODY_METHODS, '*', limitAndParseBody)
   app.onError(errorHandler)
-  app.notFound(notFound({ httpErrors }))
 
-  const bind = createBinder(c)
+  /** The handlers to register for a terminal path: the core wrapped around it, with auth in front when it guards the path. */
+  const terminal = (open: boolean, handler: Handler): [Handler, ...Handler[]] => (auth && !open ? [coreLayer, auth, handler] : [wrap(handler)])
+
+  terminals.set(app, terminal)
+
+  const bind = createBinder(c, {
+    core: coreLayer,
+    wrap,
+    layers: (e) => {
+      const open = e.def.config.auth === false || isOpen((e.mount === 'service' ? c.prefix : '') + e.path)
+      return [...(auth && !open ? [auth] : []), ...(BODY_METHODS.has(e.method) ? [limitAndParseBody] : [])]
+    },
+  })
   const service = new OpenAPIHono({ defaultHook })
   router.registerService(service, bind)
   documentCatchAlls(service, router.entries.filter((e) => e.mount === 'service'), bind)
   app.route(c.prefix, service)
   router.registerRoot(app, bind)
   documentCatchAlls(app, router.entries.filter((e) => e.mount === 'root'), bind)
-  app.get('/health_check', (ctx) => ctx.json(HEALTH, 200))
+  app.get('/health_check', ...terminal(true, (ctx) => ctx.json(HEALTH, 200)))
   if (m) {
-    // Behind basic auth when it is on: the auth middleware guards every path that is not open.
-    app.get('/metrics', async (ctx) => {
-      try {
-        return ctx.body(await m.scrape(), 200, { 'Content-Type': m.contentType })
-      } catch (err) {
-        log.error({ err, logId: ctx.get('requestId') }, 'metrics scrape failed')
-        return errorResponse(ctx, ErrorCode.INNER_SELF_ERROR, `Metrics unavailable: ${(err as Error).message}`, { status: 503, httpErrors })
-      }
-    })
-  }
-
-  // A known path with another method: 405 with Allow, after every real route had its chance.
-  const allowed = new Map<string, Set<string>>()
-  for (const e of router.entries) {
-    const full = (e.mount === 'service' ? c.prefix : '') + honoPath(e)
-    const set = allowed.get(full) ?? new Set<string>()
-    set.add(e.method.toUpperCase())
-    if (e.method === 'get') set.add('HEAD')
-    allowed.set(full, set)
-  }
-  for (const [path, methods] of allowed) {
-    const allow = [...methods].join(', ')
-    app.all(path, (ctx) =>
-      errorResponse(ctx, ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR, `Method ${ctx.req.method} not allowed; use ${allow}`, {
-        status: 405,
-        headers: { Allow: allow },
-        httpErrors,
+    // Behind basic auth when it is on.
+    app.get(
+      '/metrics',
+      ...terminal(false, async (ctx) => {
+        try {
+          return ctx.body(await m.scrape(), 200, { 'Content-Type': m.contentType })
+        } catch (err) {
+          log.error({ err, logId: ctx.get('requestId') }, 'metrics scrape failed')
+          return errorResponse(ctx, ErrorCode.INNER_SELF_ERROR, `Metrics unavailable: ${(err as Error).message}`, { status: 503, httpErrors })
+        }
       }),
     )
   }
 
   let doc: string | undefined
-  app.get(`${c.prefix}/openapi.json`, (ctx) => {
-    doc ??= JSON.stringify(openApiDocument(app, c))
-    return ctx.body(doc, 200, { 'Content-Type': 'application/json' })
-  })
+  app.get(
+    `${c.prefix}/openapi.json`,
+    ...terminal(false, (ctx) => {
+      doc ??= JSON.stringify(openApiDocument(app, c))
+      return ctx.body(doc, 200, { 'Content-Type': 'application/json' })
+    }),
+  )
   const swagger = swaggerHtml(c)
   const redoc = redocHtml(c)
-  app.get(`${c.prefix}/docs`, (ctx) => ctx.html(swagger))
-  app.get(`${c.prefix}/redoc`, (ctx) => ctx.html(redoc))
+  app.get(`${c.prefix}/docs`, ...terminal(false, (ctx) => ctx.html(swagger)))
+  app.get(`${c.prefix}/redoc`, ...terminal(false, (ctx) => ctx.html(redoc)))
 
   const files = staticFiles(staticRoot, { baseUrl: c.baseUrl })
   const staticPrefix = `${c.baseUrl}/static/`
-  app.get(`${staticPrefix}*`, async (ctx) => (await files(ctx, ctx.req.path.slice(staticPrefix.length))) ?? ctx.notFound())
+  app.get(`${staticPrefix}*`, ...terminal(false, async (ctx) => (await files(ctx, ctx.req.path.slice(staticPrefix.length))) ?? notFoundOr405(ctx)))
+
+  // No route matched: a known path with another method is 405 with Allow, anything else 404. Decided
+  // here rather than by catch-all `app.all()` routes, which Hono would match beside every real route.
+  const known = new SmartRouter<{ allow: string; route: string }>({ routers: [new RegExpRouter(), new TrieRouter()] })
+  const allowed = new Map<string, { methods: Set<string>; route: string }>()
+  for (const e of router.entries) {
+    const full = (e.mount === 'service' ? c.prefix : '') + honoPath(e)
+    const known = allowed.get(full) ?? { methods: new Set<string>(), route: (e.mount === 'service' ? c.prefix : '') + e.path }
+    known.methods.add(e.method.toUpperCase())
+    if (e.method === 'get') known.methods.add('HEAD')
+    allowed.set(full, known)
+  }
+  for (const [path, { methods, route }] of allowed) known.add(METHOD_NAME_ALL, path, { allow: [...methods].join(', '), route })
+  const answer404 = notFound({ httpErrors })
+  function notFoundOr405(ctx: Context) {
+    const found = known.match(METHOD_NAME_ALL, ctx.req.path)[0][0]?.[0]
+    if (found === undefined) return answer404(ctx)
+    const { allow, route } = found
+    // The metrics label: the route the request was headed for.
+    ctx.set('route', route)
+    return errorResponse(ctx, ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR, `Method ${ctx.req.method} not allowed; use ${allow}`, {
+      status: 405,
+      headers: { Allow: allow },
+      httpErrors,
+    })
+  }
+  app.notFound(
+    wrap(
+      auth
+        ? async (ctx: Context) => {
+            // Unknown paths are guarded too: without credentials, nothing tells which paths exist.
+            const denied = await auth(ctx, async () => {})
+            return denied instanceof Response ? denied : notFoundOr405(ctx)
+          }
+        : notFoundOr405,
+    ),
+  )
 
   return app
 }

@@ -1,4 +1,4 @@
-import type { Context, ErrorHandler, MiddlewareHandler, Next } from 'hono'
+import type { Context, ErrorHandler, Handler, MiddlewareHandler, Next } from 'hono'
 
 /**
  * One concern of the core middleware: bookkeeping before the app runs and after it answered.
@@ -13,9 +13,14 @@ export interface Stage<S = unknown> {
   always?: boolean
 }
 
-/** Wraps the rest of the app in a promise of its own (the timeout's race against the deadline). */
-export interface Guard {
-  run(c: Context, next: Next): Promise<void>
+/** A deadline around the rest of the app (the timeout): started before it runs, raced while it works. */
+export interface Guard<T = unknown> {
+  /** Before the handler runs (which may ask for the request's abort signal at once). */
+  begin(c: Context): T
+  /** Settles with `work`, or rejects with the guard's error at the deadline. */
+  wait(ticket: T, work: Promise<unknown>): Promise<void>
+  /** The handler answered synchronously: nothing to wait for. */
+  end(ticket: T): void
 }
 
 export interface CoreOptions {
@@ -23,7 +28,8 @@ export interface CoreOptions {
   // `any`: each stage's state type is its own, and core only hands it back to that stage.
   stages: readonly (Stage<any> | undefined)[]
   /** Innermost, around everything after the core. */
-  guard?: Guard
+  // `any`: the ticket type is the guard's own, and core only hands it back to it.
+  guard?: Guard<any>
   /** The app's error handler: answers an error the guard rejects with (the timeout's envelope). */
   onError?: ErrorHandler
 }
@@ -71,7 +77,7 @@ export const core = ({ stages, guard, onError }: CoreOptions): MiddlewareHandler
       if (!guard) await next()
       else {
         try {
-          await guard.run(c, next)
+          await guard.wait(guard.begin(c), next())
         } catch (err) {
           // What Hono's compose does with an Error a layer throws; anything else propagates.
           if (!(err instanceof Error)) throw err
@@ -87,4 +93,85 @@ export const core = ({ stages, guard, onError }: CoreOptions): MiddlewareHandler
       }
     }
   }
+}
+
+/**
+ * The same stages and guard as `core()`, wrapped around one terminal handler instead of run as a
+ * middleware layer. A route with no validators or middleware of its own is then the only handler Hono
+ * matches, so Hono calls it directly (no compose), and a handler that answers synchronously (`c.json()`)
+ * is answered with no promise at all: stages enter, the handler runs, stages leave. A synchronous handler
+ * cannot outlive `flyer_timeout`, so the guard only races a handler that returned a promise. Errors are
+ * answered with `onError`, as Hono's compose would have answered them at the handler's layer.
+ * @example
+ * const wrap = coreHandler({ stages: [requestIdStage()], guard: timeoutGuard({ ms: 60_000 }), onError })
+ * app.get('/health_check', wrap((c) => c.json(HEALTH)))
+ */
+export const coreHandler = ({ stages, guard, onError }: CoreOptions): (<H extends Handler<any, any, any>>(handler: H) => H) => {
+  const list = stages.filter((s) => s !== undefined)
+  if (guard && !onError) throw new TypeError('coreHandler: a guard needs the app’s onError to answer its errors')
+  const n = list.length
+  const leave = (c: Context, states: unknown[], threw: boolean) => {
+    for (let i = n - 1; i >= 0; i--) {
+      const stage = list[i]!
+      if (!threw || stage.always) stage.leave(c, states[i])
+    }
+  }
+  /** What Hono's compose does with an error a handler throws: an Error gets the envelope, anything else propagates. */
+  const answer = (c: Context, err: unknown): Response | Promise<Response> => {
+    if (!(err instanceof Error) || !onError) throw err
+    c.error = err
+    return onError(err, c)
+  }
+  const settle = async (c: Context, pending: Promise<unknown>, states: unknown[], ticket: unknown): Promise<Response> => {
+    let threw = true
+    let timedOut = false
+    try {
+      const finish = async () => {
+        let res: unknown
+        try {
+          res = await pending
+        } catch (err) {
+          res = await answer(c, err)
+        }
+        // A handler finishing after its timeout was answered: that answer stands.
+        if (res !== undefined && !timedOut) c.res = res as Response
+      }
+      if (!guard) await finish()
+      else {
+        try {
+          await guard.wait(ticket, finish())
+        } catch (err) {
+          timedOut = true
+          c.res = await answer(c, err)
+        }
+      }
+      threw = false
+    } finally {
+      leave(c, states, threw)
+    }
+    return c.res
+  }
+  return <H extends Handler<any, any, any>>(handler: H): H =>
+    function flyerHandler(c: Context, next: Next) {
+      const states = new Array<unknown>(n)
+      for (let i = 0; i < n; i++) states[i] = list[i]!.enter(c)
+      const ticket = guard?.begin(c)
+      let res: unknown
+      try {
+        res = handler(c, next)
+      } catch (err) {
+        try {
+          res = answer(c, err)
+        } catch (fatal) {
+          guard?.end(ticket)
+          leave(c, states, true)
+          throw fatal
+        }
+      }
+      if (res instanceof Promise) return settle(c, res, states, ticket)
+      guard?.end(ticket)
+      if (res !== undefined) c.res = res as Response
+      leave(c, states, false)
+      return c.res
+    } as unknown as H
 }

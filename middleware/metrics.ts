@@ -18,6 +18,8 @@ const MIDDLEWARE_PATHS = new Set(['*', '/*'])
  * mattered) is `unmatched`.
  */
 const routeLabel = (c: Context, cache: Map<string, string>): string => {
+  const named = c.get('route')
+  if (named !== undefined) return named
   const routes = matchedRoutes(c)
   let path = routes[c.req.routeIndex]?.path
   if (path === undefined || MIDDLEWARE_PATHS.has(path)) {
@@ -61,3 +63,10 @@ export const httpMetricsStage = ({ store, now = () => performance.now() }: HttpM
  * app.use(httpMetrics({ store: processMetrics().http }))
  */
 export const httpMetrics = (options: HttpMetricsOptions): MiddlewareHandler => stageMiddleware('httpMetrics', httpMetricsStage(options))
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The route pattern (`/flyer/v1/demo`) a request no route matched was headed for: its metrics label (405). */
+    route: string
+  }
+}

@@ -1,4 +1,4 @@
-import type { Context, MiddlewareHandler, Next } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
 import { ErrorCode, FlyerError } from '#lib/errors.ts'
 import type { Guard } from './core.ts'
 
@@ -46,7 +46,7 @@ class InFlight {
  *
  * `createApp` runs it as the guard of `core()`, which answers the error with the app's `onError`.
  */
-export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptions): Guard => {
+export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptions): Guard<InFlight> => {
   if (!Number.isFinite(ms) || ms <= 0) throw new TypeError(`timeout: ms must be a positive number, got ${ms}`)
   const seconds = Math.round(ms / 100) / 10
   const tickMs = Math.min(250, Math.max(10, Math.round(ms / 20)))
@@ -66,8 +66,7 @@ export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptio
     }
   }
 
-  // Not async: the returned promise settles with the app or, at the deadline, with the timeout error.
-  const run = (c: Context, next: Next) => {
+  const begin = (c: Context) => {
     const entry = new InFlight(now() + ms)
     c.set('timeout', entry)
     inFlight.add(entry)
@@ -75,9 +74,14 @@ export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptio
       ticker = setInterval(tick, tickMs)
       ticker.unref()
     }
-    return new Promise<void>((resolve, reject) => {
+    return entry
+  }
+  // Not async: the returned promise settles with the work or, at the deadline, with the timeout error.
+  const wait = (entry: InFlight, work: Promise<unknown>) =>
+    new Promise<void>((resolve, reject) => {
+      if (entry.error) return reject(entry.error)
       entry.reject = reject
-      next().then(
+      work.then(
         () => {
           inFlight.delete(entry)
           resolve()
@@ -88,8 +92,10 @@ export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptio
         },
       )
     })
+  const end = (entry: InFlight) => {
+    inFlight.delete(entry)
   }
-  return { run }
+  return { begin, wait, end }
 }
 
 /**
@@ -99,9 +105,9 @@ export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptio
  * app.use(timeout({ ms: 60_000 }))
  */
 export const timeout = (options: TimeoutOptions): MiddlewareHandler => {
-  const { run } = timeoutGuard(options)
+  const guard = timeoutGuard(options)
   return function timeout(c, next) {
-    return run(c, next)
+    return guard.wait(guard.begin(c), next())
   }
 }
 

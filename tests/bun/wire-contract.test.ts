@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '#lib/config.ts'
+import { flyerRoute } from '#lib/create-app.ts'
 import { requestSignal } from '#middleware/timeout.ts'
 import { buildApp } from '../../app.ts'
 
@@ -15,7 +16,9 @@ beforeAll(async () => {
   const config = loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_log_file: '0', flyer_timeout: '1', flyer_body_limit: '1024' })
   const silent = { error: () => {}, warn: () => {}, info: () => {} }
   const app = buildApp({ config, accessLog: false, log: silent as never })
-  app.get('/wire/slow', async (c) => {
+  app.get(
+    '/wire/slow',
+    ...flyerRoute(app, async (c) => {
     const signal = requestSignal(c)
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Number(c.req.query('ms')))
@@ -26,7 +29,8 @@ beforeAll(async () => {
       })
     })
     return c.json({ code: 200, msg: 'slow done' })
-  })
+    }),
+  )
   const served = isBun
     ? await (await import('#lib/serve-bun.ts')).serveBun({ fetch: app.fetch, config })
     : await (await import('#lib/serve-node.ts')).serveNode({ fetch: app.fetch, config })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { flyerRoute } from '#lib/create-app.ts'
 import { requestSignal, timeout } from '#middleware/timeout.ts'
 import { testApp } from '../helpers/app.ts'
 
@@ -6,7 +7,9 @@ import { testApp } from '../helpers/app.ts'
 const appWithSlowRoute = (env: Record<string, string> = {}) => {
   const t = testApp({ flyer_timeout: '1', ...env })
   const seen: { aborted?: boolean; reason?: unknown } = {}
-  t.app.get('/slow', async (c) => {
+  t.app.get(
+    '/slow',
+    ...flyerRoute(t.app, async (c) => {
     const signal = requestSignal(c)
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Number(c.req.query('ms')))
@@ -18,7 +21,8 @@ const appWithSlowRoute = (env: Record<string, string> = {}) => {
       })
     })
     return c.json({ code: 200, msg: 'done' })
-  })
+    }),
+  )
   return { ...t, seen }
 }
 
