@@ -65,7 +65,10 @@ export class LineWriter extends EventEmitter {
           return writeFrom(offset + n)
         }
         this.writing = false
-        this.drain()
+        // Only a full batch, or someone waiting, goes at once; the rest waits for the timer. Draining on
+        // every completion wrote a few lines at a time under load (one thread-pool round trip per
+        // couple of requests).
+        if (this.size >= this.maxBatch || this.waiters.length) this.drain()
       })
     writeFrom(0)
   }
