@@ -12,12 +12,15 @@ import { checks, median, type Row, type Runtime, table } from './bench/report.ts
 
 const HELP = `Usage: npm run bench -- [options]
 
-Benchmarks Flyer against bare node:http and bare Hono on this machine, one server at a time on loopback:
-the server pinned to one CPU and the load generator (wrk if installed, else autocannon) to another
+Benchmarks Flyer against bare node:http and bare Hono on this machine, on loopback, one server loaded at
+a time: the server pinned to one CPU and the load generator (wrk if installed, else autocannon) to another
 (taskset, when present). Each load row warms up, then measures; each server is stopped by its PID.
-Prints one Markdown table (req/s, p50, p99, peak RSS, ratios to bare Hono of the same runtime) and the
-issue's targets. Runs \`npm run build\` first; Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\`
-with flyer_workers=1, the app log file off and the access log (when on) in a temp folder.
+A second bare-Hono server runs beside the rows of its runtime, and every measured slice of a row comes
+right after a slice of it: the ratios are the median over those pairs, so a machine that slows down
+for a minute moves both sides alike. Prints one Markdown table (req/s, p50, p99, CPU per request, peak
+RSS, ratios to bare Hono of the same runtime) and the issue's targets. Runs \`npm run build\` first;
+Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\` with flyer_workers=1, the app log file off
+and the access log (when on) in a temp folder.
 
 Options:
   --json <file>        Also write the rows, targets and machine to <file>.
@@ -32,8 +35,9 @@ Options:
   --no-build           Use the existing dist/server.mjs.
   -h, --help           Show this help.
 
-Row ids: node:bare-node-http node:bare-hono node:flyer-health-log-off node:flyer-health-log-file
-node:flyer-demo node:flyer-validation bun:bare-hono bun:flyer-… (same four) {node,bun}:cold-start-demo
+Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:flyer-health-log-off
+node:flyer-health-log-file node:flyer-demo node:flyer-validation bun:bare-hono bun:bare-hono-post
+bun:flyer-… (same four) {node,bun}:cold-start-demo
 {node,bun}:cold-start-1000 {node,bun}:idle-rss`
 
 const { values } = parseArgs({
@@ -149,6 +153,9 @@ interface LoadCase {
 const health = (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/health_check`, method: 'GET' })
 const demo = (body: string) => (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/demo`, method: 'POST', body, headers: JSON_HEADERS })
 
+const bareHono = (rt: Runtime, bareDir: string): Server =>
+  rt === 'node' ? { cmd: [join(bareDir, 'bare-hono.mjs')], cwd: bareDir } : { cmd: [join(here, 'bench/servers/bare-hono.ts')], cwd: here }
+
 const loadCases = (bareDir: string): LoadCase[] => {
   const flyer = (rt: Runtime): LoadCase[] => [
     { id: `${rt}:flyer-health-log-off`, scenario: 'Flyer GET health_check, access log off', runtime: rt, server: flyerServer(rt, project, false, 'off'), target: health, expect: '"code":200', flyer: true },
@@ -158,14 +165,35 @@ const loadCases = (bareDir: string): LoadCase[] => {
   ]
   return [
     { id: 'node:bare-node-http', scenario: 'bare node:http', runtime: 'node', server: { cmd: [join(bareDir, 'bare-node-http.mjs')], cwd: bareDir }, target: health, expect: '"code":200', flyer: false },
-    { id: 'node:bare-hono', scenario: 'bare Hono', runtime: 'node', server: { cmd: [join(bareDir, 'bare-hono.mjs')], cwd: bareDir }, target: health, expect: '"code":200', flyer: false, baseline: true },
+    { id: 'node:bare-hono', scenario: 'bare Hono', runtime: 'node', server: bareHono('node', bareDir), target: health, expect: '"code":200', flyer: false, baseline: true },
+    { id: 'node:bare-hono-post', scenario: 'bare Hono POST reading the JSON body (no validation, no log)', runtime: 'node', server: bareHono('node', bareDir), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: false },
     ...flyer('node'),
-    { id: 'bun:bare-hono', scenario: 'bare Hono', runtime: 'bun', server: { cmd: [join(here, 'bench/servers/bare-hono.ts')], cwd: here }, target: health, expect: '"code":200', flyer: false, baseline: true },
+    { id: 'bun:bare-hono', scenario: 'bare Hono', runtime: 'bun', server: bareHono('bun', bareDir), target: health, expect: '"code":200', flyer: false, baseline: true },
+    { id: 'bun:bare-hono-post', scenario: 'bare Hono POST reading the JSON body (no validation, no log)', runtime: 'bun', server: bareHono('bun', bareDir), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: false },
     ...flyer('bun'),
   ]
 }
 
-const runLoad = async (c: LoadCase): Promise<Row> => {
+/** Bare Hono kept running beside the rows of its runtime: each measured slice of a row follows one of it. */
+interface Pairing {
+  target: Target
+  stop: () => Promise<void>
+}
+
+const startPairing = async (c: LoadCase): Promise<Pairing | undefined> => {
+  try {
+    const server = await launch(c.runtime, c.server, `${c.id.replace(':', '-')}-paired`)
+    const target = c.target(server.port)
+    await waitFor200(health(server.port).url, server.t0, { child: server.started.child })
+    await load(gen, target, { connections, prefix: pin.load, tmpDir: tmp, durationSec: warmup })
+    return { target, stop: () => stop(server.started) }
+  } catch (err) {
+    progress(`${c.id}: paired baseline not available (${(err as Error).message.split('\n')[0]}); ratios come from separate rows`)
+    return undefined
+  }
+}
+
+const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
   const row: Row = { id: c.id, scenario: c.scenario, runtime: c.runtime, kind: 'load', baseline: c.baseline }
   let server
   try {
@@ -185,14 +213,22 @@ const runLoad = async (c: LoadCase): Promise<Row> => {
     let best: LoadResult | undefined
     let requests = 0
     let errors = 0
+    const paired: number[] = []
+    const pairedP99: number[] = []
     for (let i = 0; i < SLICES; i++) {
+      // The baseline slice right before this one: both see the machine in the same state.
+      const base = pairing && !c.baseline ? await load(gen, pairing.target, { ...opts, durationSec: sliceSec }) : undefined
       const r = await load(gen, t, { ...opts, durationSec: sliceSec })
       requests += r.requests
       errors += r.errors
       if (!best || r.rps > best.rps) best = r
+      if (base?.rps) paired.push(r.rps / base.rps)
+      if (base?.p99Ms && r.p99Ms) pairedP99.push(r.p99Ms / base.p99Ms)
     }
     const cpu1 = treeCpuSec(pids)
     Object.assign(row, best, { errors })
+    if (paired.length) row.pairedRps = median(paired)
+    if (pairedP99.length) row.pairedP99 = median(pairedP99)
     if (cpu0 !== undefined && cpu1 !== undefined && requests) row.cpuUs = ((cpu1 - cpu0) * 1e6) / requests
     row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
   } catch (err) {
@@ -263,7 +299,17 @@ const main = async () => {
     logLevel: 'warning',
   })
   progress(`load generator: ${gen}${pin.load.length ? `, pinned: server ${pin.server.join(' ')}, load ${pin.load.join(' ')}` : ', not pinned (no taskset or one CPU)'}`)
-  for (const c of loadCases(bareDir)) if (wanted(c.id)) rows.push(await runLoad(c))
+  const cases = loadCases(bareDir)
+  for (const rt of ['node', 'bun'] as const) {
+    const mine = cases.filter((c) => c.runtime === rt && wanted(c.id))
+    const baseline = cases.find((c) => c.runtime === rt && c.baseline)!
+    const pairing = mine.some((c) => !c.baseline) && (rt === 'node' || bunBin) ? await startPairing(baseline) : undefined
+    try {
+      for (const c of mine) rows.push(await runLoad(c, pairing))
+    } finally {
+      await pairing?.stop()
+    }
+  }
 
   const manyDir = join(tmp, `routes-${routeCount}`)
   const needMany = ['node', 'bun'].some((rt) => wanted(`${rt}:cold-start-1000`))
@@ -276,7 +322,7 @@ const main = async () => {
     if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, manyDir)))
   }
 
-  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${bunBin ? `, Bun ${spawnSync(bunBin, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : ''}, ${gen}, ${connections} connections, best of ${SLICES}×${sliceSec} s after ${warmup} s warm-up, load average ${load1.toFixed(2)} at start`
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${bunBin ? `, Bun ${spawnSync(bunBin, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : ''}, ${gen}, ${connections} connections, best of ${SLICES}×${sliceSec} s after ${warmup} s warm-up, each slice right after one of bare Hono (ratios: median over those pairs), load average ${load1.toFixed(2)} at start`
   const results = checks(rows)
   console.log(`Machine: ${machine}\n`)
   console.log(table(rows))

@@ -23,6 +23,14 @@ export interface Row {
   /** Peak RSS during the run (load), RSS at the first 200 (start), RSS after idling (idle), in MiB. */
   rssMb?: number
   errors?: number
+  /**
+   * req/s over bare Hono's, measured in pairs: each slice of this row right after a slice of bare Hono
+   * (running beside it on the same CPU); the median over the pairs. Steadier than comparing rows
+   * measured minutes apart on a shared machine.
+   */
+  pairedRps?: number
+  /** p99 over bare Hono's, the same way. */
+  pairedP99?: number
   /** Why a row has no figures (server failed, runtime missing, wrong answer). */
   failed?: string
 }
@@ -34,14 +42,17 @@ export interface Ratios {
   cpu?: number
 }
 
-/** req/s and p99 of a load row relative to the bare-Hono row of the same runtime. */
+/**
+ * req/s and p99 of a load row relative to bare Hono of the same runtime: the paired slices when the row
+ * has them, else the bare-Hono row.
+ */
 export const ratios = (row: Row, rows: readonly Row[]): Ratios => {
   const base = rows.find((r) => r.baseline && r.runtime === row.runtime && r.rps)
-  if (row.kind !== 'load' || !base || !row.rps) return {}
+  if (row.kind !== 'load' || !row.rps) return {}
   return {
-    rps: row.rps / base.rps!,
-    p99: row.p99Ms && base.p99Ms ? row.p99Ms / base.p99Ms : undefined,
-    cpu: row.cpuUs && base.cpuUs ? base.cpuUs / row.cpuUs : undefined,
+    rps: row.pairedRps ?? (base ? row.rps / base.rps! : undefined),
+    p99: row.pairedP99 ?? (row.p99Ms && base?.p99Ms ? row.p99Ms / base.p99Ms : undefined),
+    cpu: row.cpuUs && base?.cpuUs ? base.cpuUs / row.cpuUs : undefined,
   }
 }
 

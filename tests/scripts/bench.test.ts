@@ -63,6 +63,13 @@ describe('bench: report', () => {
     expect(ratios(rows[5]!, rows)).toEqual({})
   })
 
+  it('prefers the paired slices (each right after one of bare Hono) over the separate baseline row', () => {
+    const paired: Row = { ...rows[2]!, pairedRps: 0.52, pairedP99: 1.4 }
+    expect(ratios(paired, rows)).toEqual({ rps: 0.52, p99: 1.4, cpu: 20 / 50 })
+    // Without a baseline row in the run (--only), the pairs still give the ratios.
+    expect(ratios(paired, [paired])).toEqual({ rps: 0.52, p99: 1.4, cpu: undefined })
+  })
+
   it('prints one Markdown table with a row per result, failures included', () => {
     const lines = table(rows).split('\n')
     expect(lines).toHaveLength(rows.length + 2)
