@@ -1,6 +1,17 @@
 import cluster, { type Worker } from 'node:cluster'
+import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
-import { AggregatorRegistry, Gauge, Registry, collectDefaultMetrics, type Aggregator } from 'prom-client'
+import type { Aggregator, Registry } from 'prom-client'
+
+/**
+ * prom-client, loaded on first use: with its dependencies it is ~90 CommonJS modules, ~50 ms and ~10 MB
+ * of every worker's start (measured), and a worker needs it only when it is first scraped.
+ */
+let promClient: typeof import('prom-client') | undefined
+const prom = () => (promClient ??= createRequire(import.meta.url)('prom-client') as typeof import('prom-client'))
+
+/** What `/metrics` answers with (prom-client's Prometheus text format). */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
 
 /** Latency buckets in seconds: 5 ms … 10 s. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -142,7 +153,7 @@ const TIMED_OUT = Symbol('timed out')
 
 const eventLoopUtilization = (registry: Registry) => {
   let last = performance.eventLoopUtilization()
-  new Gauge({
+  new (prom().Gauge)({
     name: 'flyer_eventloop_utilization_ratio',
     help: 'Share of time the event loop was busy since the previous scrape (0-1)',
     registers: [registry],
@@ -163,42 +174,63 @@ const eventLoopUtilization = (registry: Registry) => {
  * const app = buildApp({ metrics: m })
  */
 export const createMetrics = ({ defaultMetrics = true, buckets = DEFAULT_BUCKETS, scrape = (r) => r.metrics() }: MetricsOptions = {}): Metrics => {
-  const registry = new Registry()
   const http = new HttpMetrics(buckets)
-  for (const m of http.collectors()) registry.registerMetric(m)
-  if (defaultMetrics) {
-    collectDefaultMetrics({ register: registry })
-    eventLoopUtilization(registry)
+  let registry: Registry | undefined
+  /** Gauges registered before the registry exists, added when it is made. */
+  const pending = new Map<string, (r: Registry) => void>()
+  // Made (and prom-client loaded) on first use: the first scrape, or the primary collecting. Process and
+  // event-loop metrics count from then; request metrics are plain counters kept from the start.
+  const getRegistry = (): Registry => {
+    if (!registry) {
+      const { Registry, collectDefaultMetrics } = prom()
+      registry = new Registry()
+      for (const m of http.collectors()) registry.registerMetric(m)
+      if (defaultMetrics) {
+        collectDefaultMetrics({ register: registry })
+        eventLoopUtilization(registry)
+      }
+      for (const add of pending.values()) add(registry)
+      pending.clear()
+    }
+    return registry
   }
   return {
-    registry,
+    get registry() {
+      return getRegistry()
+    },
     http,
-    contentType: registry.contentType,
-    scrape: () => scrape(registry),
+    contentType: METRICS_CONTENT_TYPE,
+    scrape: () => scrape(getRegistry()),
     registerGauge(name, help, collect, { aggregator = 'sum', labelNames = [], timeoutMs = 1000 } = {}) {
-      registry.removeSingleMetric(name)
-      const gauge = new Gauge({
-        name,
-        help,
-        labelNames,
-        aggregator,
-        registers: [registry],
-        async collect() {
-          try {
-            const v = await withTimeout(Promise.resolve(collect()), timeoutMs)
-            if (v === TIMED_OUT) return
-            if (typeof v === 'number') this.set(v)
-            else {
-              this.reset()
-              for (const { labels, value } of v) this.set(labels, value)
+      let gauge: unknown
+      const add = (r: Registry) => {
+        r.removeSingleMetric(name)
+        gauge = new (prom().Gauge)({
+          name,
+          help,
+          labelNames,
+          aggregator,
+          registers: [r],
+          async collect() {
+            try {
+              const v = await withTimeout(Promise.resolve(collect()), timeoutMs)
+              if (v === TIMED_OUT) return
+              if (typeof v === 'number') this.set(v)
+              else {
+                this.reset()
+                for (const { labels, value } of v) this.set(labels, value)
+              }
+            } catch {
+              // A broken collector must not fail the whole scrape; the gauge keeps its last value.
             }
-          } catch {
-            // A broken collector must not fail the whole scrape; the gauge keeps its last value.
-          }
-        },
-      })
+          },
+        })
+      }
+      if (registry) add(registry)
+      else pending.set(name, add)
       return () => {
-        if (registry.getSingleMetric(name) === gauge) registry.removeSingleMetric(name)
+        if (pending.get(name) === add) pending.delete(name)
+        else if (registry && gauge !== undefined && registry.getSingleMetric(name) === gauge) registry.removeSingleMetric(name)
       }
     },
   }
@@ -304,7 +336,8 @@ export const setupPrimaryMetrics = ({ timeoutMs = 2000 }: { timeoutMs?: number }
   const ready = new Set<Worker>()
   const collecting = new Map<number, { got: object[][]; left: number; done: () => void }>()
   let seq = 0
-  const own = processMetrics().registry
+  // The primary's own registry (and prom-client) are made at the first scrape.
+  const own = () => processMetrics().registry
 
   const aggregate = async (): Promise<string> => {
     const id = ++seq
@@ -331,7 +364,7 @@ export const setupPrimaryMetrics = ({ timeoutMs = 2000 }: { timeoutMs?: number }
         { labels: { state: 'missing' }, value: asked.length - got.length },
       ],
     }
-    return AggregatorRegistry.aggregate([...got, await own.getMetricsAsJSON(), [workers]]).metrics()
+    return prom().AggregatorRegistry.aggregate([...got, await own().getMetricsAsJSON(), [workers]]).metrics()
   }
 
   const onMessage = (worker: Worker, m: unknown) => {

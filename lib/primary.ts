@@ -287,9 +287,9 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
     },
   )
 
-  // Workers' /metrics ask the primary for the sum over all workers (prom-client's AggregatorRegistry);
-  // prom-client is the one library the primary loads beyond config and logging. It loads (~40 ms) while
-  // the workers start rather than before: none can ask before it has loaded the app and listened.
+  // Workers' /metrics ask the primary for the sum over all workers (prom-client's AggregatorRegistry,
+  // loaded at the first scrape). The wiring is set up while the workers start: none can ask before it
+  // has loaded the app and listened.
   const metrics = c.metrics ? import('./metrics.ts') : undefined
   for (let slot = 0; slot < count; slot++) startSlot(slot)
   ;(await metrics)?.setupPrimaryMetrics()

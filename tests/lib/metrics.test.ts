@@ -149,6 +149,18 @@ describe('registerGauge (client metrics hooks)', () => {
     expect(await m.scrape()).not.toContain('flyer_pool')
   })
 
+  it('keeps gauges registered before the first scrape (the registry is made then), and removes one removed before it', async () => {
+    const m = createMetrics({ defaultMetrics: false })
+    m.registerGauge('flyer_early', 'early', () => 3)
+    const gone = m.registerGauge('flyer_gone', 'removed before any scrape', () => 4)
+    gone()
+    const text = await m.scrape()
+    expect(sample(text, 'flyer_early')).toBe(3)
+    expect(text).not.toContain('flyer_gone')
+    m.registerGauge('flyer_late', 'after the first scrape', () => 5)
+    expect(sample(await m.scrape(), 'flyer_late')).toBe(5)
+  })
+
   it('keeps the scrape working when a collector throws or hangs', async () => {
     const m = createMetrics({ defaultMetrics: false })
     m.registerGauge('flyer_broken', 'throws', () => {

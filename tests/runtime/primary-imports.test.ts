@@ -33,7 +33,7 @@ const loaded = (start: string, follow: (path: string) => boolean) => {
   return { sources, packages }
 }
 
-// prom-client (lib/metrics.ts) is allowed: the primary sums the workers' metrics for /metrics.
+// prom-client (lib/metrics.ts, loaded at the first scrape) is allowed: the primary sums the workers' metrics.
 const APP_CODE = /^(app\.ts|routes\/|lib\/(create-app|router|docs|redis|mysql|kafka|serve-node|serve-bun|worker)\.ts|middleware\/)/
 const APP_PACKAGES = /^(hono|@hono\/|ioredis|mysql2|kafkajs)/
 
@@ -55,5 +55,20 @@ describe('the primary process stays small', () => {
     expect(worker.sources).toContain('app.ts')
     expect(worker.sources.some((s) => s.startsWith('routes/'))).toBe(true)
     expect(worker.sources.some((s) => s.startsWith('node_modules/@hono/zod-openapi/'))).toBe(true)
+  })
+})
+
+describe('what a worker loads at start', () => {
+  it('loads prom-client only on first use (a scrape), never by a static import', () => {
+    const staticProm = Object.entries(meta.outputs).filter(([, o]) => o.imports.some((i) => i.external && i.path === 'prom-client' && i.kind === 'import-statement'))
+    expect(staticProm.map(([name]) => name)).toEqual([])
+    expect(Object.values(meta.outputs).some((o) => Object.keys(o.inputs).includes('lib/metrics.ts'))).toBe(true)
+  })
+
+  it('bundles zod with its English messages only', () => {
+    const inputs = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs))
+    const locales = inputs.filter((i) => /zod\/v4\/locales\/[^/]+\.js$/.test(i))
+    expect(locales).toEqual(['node_modules/zod/v4/locales/en.js'])
+    expect(inputs).toContain('node_modules/zod/v4/classic/schemas.js')
   })
 })
