@@ -8,7 +8,7 @@ import { build } from 'esbuild'
 import { makeManyRoutesProject } from './bench/fixtures.ts'
 import { type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
-import { checks, median, type Row, type Runtime, table } from './bench/report.ts'
+import { checks, inProcessTable, median, type Row, type Runtime, table } from './bench/report.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -28,7 +28,8 @@ Options:
                        reported, and the server's CPU time per request over all of them.
   --warmup <s>         Seconds of load before measuring (default 2).
   --connections <n>    Keep-alive connections (default 64).
-  --runs <n>           Cold starts per app (default 3; the median is reported).
+  --runs <n>           Cold starts per app (default 3; the median is reported), and in-process runs
+                       per row, each after one of bare Hono (least CPU per request; median ratio).
   --routes <n>         Route files in the generated cold-start fixture (default 1000).
   --only <ids>         Comma-separated substrings of row ids to run, e.g. node:,cold-start.
   --project <dir>      The Flyer checkout to measure (default: this one); for before/after runs.
@@ -37,7 +38,8 @@ Options:
 
 Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:flyer-health-log-off
 node:flyer-health-log-file node:flyer-demo node:flyer-validation bun:bare-hono bun:bare-hono-post
-bun:flyer-… (same four) {node,bun}:cold-start-demo
+bun:flyer-… (same four) node:inproc-bare-hono node:inproc-flyer-health-log-off
+node:inproc-flyer-health-log-file node:inproc-bare-hono-post node:inproc-flyer-demo {node,bun}:cold-start-demo
 {node,bun}:cold-start-1000 {node,bun}:idle-rss`
 
 const { values } = parseArgs({
@@ -242,6 +244,60 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
   return row
 }
 
+interface InProcessCase {
+  id: string
+  scenario: string
+  target: 'bare' | 'flyer'
+  method: 'GET' | 'POST'
+  path: string
+  body?: string
+  accessLog?: boolean
+  baseline?: boolean
+}
+
+const inProcessCases = (): InProcessCase[] => [
+  { id: 'node:inproc-bare-hono', scenario: 'bare Hono GET health_check', target: 'bare', method: 'GET', path: `${PREFIX}/health_check`, baseline: true },
+  { id: 'node:inproc-flyer-health-log-off', scenario: 'Flyer GET health_check, access log off', target: 'flyer', method: 'GET', path: `${PREFIX}/health_check` },
+  { id: 'node:inproc-flyer-health-log-file', scenario: 'Flyer GET health_check, access log to a file', target: 'flyer', method: 'GET', path: `${PREFIX}/health_check`, accessLog: true },
+  { id: 'node:inproc-bare-hono-post', scenario: 'bare Hono POST reading the JSON body', target: 'bare', method: 'POST', path: `${PREFIX}/demo`, body: DEMO },
+  { id: 'node:inproc-flyer-demo', scenario: 'Flyer POST demo (validation), access log on', target: 'flyer', method: 'POST', path: `${PREFIX}/demo`, body: DEMO, accessLog: true },
+]
+
+/** One run of the in-process driver, pinned like the servers: CPU µs per request and requests/s. */
+const inProcessOnce = (c: InProcessCase, bareDir: string): { cpuUs: number; rps: number } => {
+  const env = c.target === 'flyer' ? { ...process.env, ...flyerServer('node', project, Boolean(c.accessLog), `inproc-${c.id.split(':')[1]}`).env } : process.env
+  const args = [join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(project, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))]
+  const [cmd, ...rest] = [...pin.server, process.execPath, ...args]
+  const r = spawnSync(cmd!, rest, { cwd: bareDir, env, encoding: 'utf8', timeout: 60_000 })
+  const line = r.stdout.trim().split('\n').at(-1) ?? ''
+  const got = JSON.parse(line || '{}') as { cpuUs?: number; rps?: number; failed?: string }
+  if (r.status !== 0 || got.cpuUs === undefined || got.rps === undefined) throw new Error(`in-process run failed: ${(r.stderr || line).trim().split('\n').at(-1)}`)
+  if (got.failed) throw new Error(got.failed)
+  return { cpuUs: got.cpuUs, rps: got.rps }
+}
+
+/**
+ * `runs` runs of a row, each right after a run of the bare-Hono baseline: the least CPU per request
+ * (noise only adds) and, as the ratio, the median of baseline over row across the pairs.
+ */
+const runInProcess = (c: InProcessCase, bareDir: string, baseline: InProcessCase): Row => {
+  const row: Row = { id: c.id, scenario: c.scenario, runtime: 'node', kind: 'inproc', baseline: c.baseline }
+  const pairs: number[] = []
+  try {
+    for (let i = 0; i < runs; i++) {
+      const base = c.baseline ? undefined : inProcessOnce(baseline, bareDir)
+      const got = inProcessOnce(c, bareDir)
+      if (row.cpuUs === undefined || got.cpuUs < row.cpuUs) Object.assign(row, got)
+      if (base) pairs.push(base.cpuUs / got.cpuUs)
+    }
+    if (pairs.length) row.pairedRps = median(pairs)
+  } catch (err) {
+    row.failed = (err as Error).message.split('\n')[0]
+  }
+  progress(`${c.id}: ${row.failed ? `failed (${row.failed})` : `${row.cpuUs!.toFixed(2)} µs/request`}`)
+  return row
+}
+
 /** RSS of one worker: the children when the process forks workers, else the process itself. */
 const workerRssMb = (pid: number) => {
   const tree = processTree(pid)
@@ -289,7 +345,7 @@ const main = async () => {
   }
   const bareDir = join(tmp, 'bare')
   await build({
-    entryPoints: [join(here, 'bench/servers/bare-node-http.ts'), join(here, 'bench/servers/bare-hono.ts')],
+    entryPoints: [join(here, 'bench/servers/bare-node-http.ts'), join(here, 'bench/servers/bare-hono.ts'), join(here, 'bench/servers/in-process.ts')],
     outdir: bareDir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -311,6 +367,9 @@ const main = async () => {
     }
   }
 
+  const inProcess = inProcessCases()
+  for (const c of inProcess) if (wanted(c.id)) rows.push(runInProcess(c, bareDir, inProcess.find((b) => b.baseline)!))
+
   const manyDir = join(tmp, `routes-${routeCount}`)
   const needMany = ['node', 'bun'].some((rt) => wanted(`${rt}:cold-start-1000`))
   if (needMany) {
@@ -325,7 +384,11 @@ const main = async () => {
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${bunBin ? `, Bun ${spawnSync(bunBin, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : ''}, ${gen}, ${connections} connections, best of ${SLICES}×${sliceSec} s after ${warmup} s warm-up, each slice right after one of bare Hono (ratios: median over those pairs), load average ${load1.toFixed(2)} at start`
   const results = checks(rows)
   console.log(`Machine: ${machine}\n`)
-  console.log(table(rows))
+  console.log(table(rows.filter((r) => r.kind !== 'inproc')))
+  if (rows.some((r) => r.kind === 'inproc')) {
+    console.log(`\nIn process (no sockets, no kernel, no load generator: node:http fed from memory, 64 connections; least CPU of ${runs} runs, each after a run of bare Hono; ratio: median over those pairs):\n`)
+    console.log(inProcessTable(rows))
+  }
   console.log('\nTargets:')
   for (const c of results) console.log(`  ${c.ok ? 'ok  ' : 'MISS'} ${c.what}: ${c.detail}`)
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, date: new Date().toISOString(), project, rows, targets: results }, null, 2)}\n`)

@@ -7,7 +7,7 @@ export interface Row {
   id: string
   scenario: string
   runtime: Runtime
-  kind: 'load' | 'start' | 'idle'
+  kind: 'load' | 'start' | 'idle' | 'inproc'
   /** The bare-Hono row every other load row of this runtime is compared with. */
   baseline?: boolean
   rps?: number
@@ -85,6 +85,24 @@ export const table = (rows: readonly Row[]): string => {
   const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
   const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
   return [line(HEADER), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+}
+
+/**
+ * The in-process rows: CPU per request with node:http fed from memory, and bare Hono's health check
+ * over each row's (what the row's req/s would be next to bare Hono's if the kernel cost nothing).
+ */
+export const inProcessTable = (rows: readonly Row[]): string => {
+  const mine = rows.filter((r) => r.kind === 'inproc')
+  const base = mine.find((r) => r.baseline && r.cpuUs)
+  const header = ['scenario (Node, in process)', 'CPU/req', 'vs bare Hono health_check'] as const
+  const body = mine.map((r) =>
+    r.failed
+      ? [r.scenario, `failed: ${r.failed}`, '']
+      : [r.scenario, fixed(r.cpuUs, 2, ' µs'), r.baseline ? '1.00× (baseline)' : ratio(r.pairedRps ?? (base?.cpuUs && r.cpuUs ? base.cpuUs / r.cpuUs : undefined))],
+  )
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
 }
 
 export interface Check {

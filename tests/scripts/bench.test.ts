@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
 import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
-import { checks, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
+import { checks, inProcessTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
 
 // The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
 const WRK = `Running 5s test @ http://127.0.0.1:9101/flyer/v1/health_check
@@ -68,6 +68,23 @@ describe('bench: report', () => {
     expect(ratios(paired, rows)).toEqual({ rps: 0.52, p99: 1.4, cpu: 20 / 50 })
     // Without a baseline row in the run (--only), the pairs still give the ratios.
     expect(ratios(paired, [paired])).toEqual({ rps: 0.52, p99: 1.4, cpu: undefined })
+  })
+
+  it('prints the in-process rows in their own table, with the paired ratio to bare Hono', () => {
+    const inproc: Row[] = [
+      { id: 'node:inproc-bare-hono', scenario: 'bare Hono GET health_check', runtime: 'node', kind: 'inproc', baseline: true, cpuUs: 7 },
+      { id: 'node:inproc-flyer-health-log-off', scenario: 'Flyer health', runtime: 'node', kind: 'inproc', cpuUs: 9.1, pairedRps: 0.75 },
+      { id: 'node:inproc-flyer-demo', scenario: 'Flyer demo', runtime: 'node', kind: 'inproc', cpuUs: 28 },
+      { id: 'node:inproc-bare-hono-post', scenario: 'bare POST', runtime: 'node', kind: 'inproc', failed: 'in-process run failed' },
+    ]
+    const lines = inProcessTable([...rows, ...inproc]).split('\n')
+    expect(lines).toHaveLength(inproc.length + 2)
+    expect(lines[2]).toMatch(/\| 7\.00 µs +\| 1\.00× \(baseline\)/)
+    expect(lines[3]).toMatch(/\| 9\.10 µs +\| 0\.75× +\|$/)
+    expect(lines[4]).toMatch(/\| 28\.00 µs +\| 0\.25× +\|$/)
+    expect(lines[5]).toContain('failed: in-process run failed')
+    // Load rows never mix in, and in-process rows stay out of the load table's ratios.
+    expect(table(rows).includes('in process')).toBe(false)
   })
 
   it('prints one Markdown table with a row per result, failures included', () => {
