@@ -47,8 +47,9 @@ export const honoPath = (entry: Pick<RouteEntry, 'path' | 'catchAll'>): string =
  *
  * A route with no inputs to validate and no middleware (the app's or its own) gets no middleware at all:
  * its handler, wrapped in the core, is the only one Hono matches, so Hono calls it directly instead of
- * composing a chain (a health check then costs ~40% less CPU above bare Hono, measured in-process). Every
- * other route runs the core as its first middleware, ahead of auth, body parsing, validators and its own.
+ * composing a chain (in process, with the header-block change, the health check's cost above bare Hono's
+ * fell from ~6 µs to ~2.4 µs a request). Every other route runs the core as its first middleware, ahead
+ * of auth, body parsing, validators and its own.
  */
 export const createBinder = (c: Config, plan: RoutePlan): Bind => {
   const shapes = new WeakMap<RouteEntry, { middleware: MiddlewareHandler[]; alone: boolean }>()
