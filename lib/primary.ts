@@ -63,6 +63,12 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
   // Workers forward every log line over IPC. Node's default JSON channel escapes each quote of each JSON
   // line again (~12% of a busy worker's CPU with the access log on, measured); V8's serializer ('advanced')
   // copies strings as they are. Bun's cluster keeps its own channel.
+  // node:cluster's round-robin has the primary accept every connection and pass it to a worker over IPC,
+  // which balances several workers but delays each new connection's first request (p99 42–84 ms against
+  // 6–8 ms measured with one worker, fresh connections under load). One worker has nothing to balance:
+  // it accepts connections itself. An explicit NODE_CLUSTER_SCHED_POLICY still wins. (Frozen by
+  // setupPrimary(), so set first.)
+  if (!isBun && count === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
   if (!isBun) cluster.setupPrimary({ serialization: 'advanced' })
 
   const slots: Slot[] = Array.from({ length: count }, () => ({ crashes: 0 }))
