@@ -65,13 +65,11 @@ export const stageMiddleware = <S>(name: string, stage: Stage<S>): MiddlewareHan
  * @example
  * app.use(core({ stages: [requestIdStage(), timingStage()], guard: timeoutGuard({ ms: 60_000 }), onError }))
  */
-export const core = ({ stages, guard, onError }: CoreOptions): MiddlewareHandler => {
-  const list = stages.filter((s) => s !== undefined)
-  if (guard && !onError) throw new TypeError('core: a guard needs the app’s onError to answer its errors')
-  const n = list.length
+export const core = (options: CoreOptions): MiddlewareHandler => {
+  const { enter, leave, answer } = pipeline(options, 'core')
+  const { guard } = options
   return async function core(c, next) {
-    const states = new Array<unknown>(n)
-    for (let i = 0; i < n; i++) states[i] = list[i]!.enter(c)
+    const states = enter(c)
     let threw = true
     try {
       if (!guard) await next()
@@ -79,19 +77,41 @@ export const core = ({ stages, guard, onError }: CoreOptions): MiddlewareHandler
         try {
           await guard.wait(guard.begin(c), next())
         } catch (err) {
-          // What Hono's compose does with an Error a layer throws; anything else propagates.
-          if (!(err instanceof Error)) throw err
-          c.error = err
-          c.res = await onError!(err, c)
+          c.res = await answer(c, err)
         }
       }
       threw = false
     } finally {
+      leave(c, states, threw)
+    }
+  }
+}
+
+/** What `core()` and `coreHandler()` share: the stages' enter and leave, and errors answered as Hono's compose answers them. */
+const pipeline = ({ stages, guard, onError }: CoreOptions, name: string) => {
+  const list = stages.filter((s) => s !== undefined)
+  if (guard && !onError) throw new TypeError(`${name}: a guard needs the app’s onError to answer its errors`)
+  const n = list.length
+  return {
+    /** Outermost first; each stage's state, for its `leave`. */
+    enter(c: Context): unknown[] {
+      const states = new Array<unknown>(n)
+      for (let i = 0; i < n; i++) states[i] = list[i]!.enter(c)
+      return states
+    },
+    /** Innermost first; after an error only the `always` stages. */
+    leave(c: Context, states: unknown[], threw: boolean): void {
       for (let i = n - 1; i >= 0; i--) {
         const stage = list[i]!
         if (!threw || stage.always) stage.leave(c, states[i])
       }
-    }
+    },
+    /** An Error gets the app's envelope (`onError`); anything else propagates. */
+    answer(c: Context, err: unknown): Response | Promise<Response> {
+      if (!(err instanceof Error) || !onError) throw err
+      c.error = err
+      return onError(err, c)
+    },
   }
 }
 
@@ -106,22 +126,9 @@ export const core = ({ stages, guard, onError }: CoreOptions): MiddlewareHandler
  * const wrap = coreHandler({ stages: [requestIdStage()], guard: timeoutGuard({ ms: 60_000 }), onError })
  * app.get('/health_check', wrap((c) => c.json(HEALTH)))
  */
-export const coreHandler = ({ stages, guard, onError }: CoreOptions): (<H extends Handler<any, any, any>>(handler: H) => H) => {
-  const list = stages.filter((s) => s !== undefined)
-  if (guard && !onError) throw new TypeError('coreHandler: a guard needs the app’s onError to answer its errors')
-  const n = list.length
-  const leave = (c: Context, states: unknown[], threw: boolean) => {
-    for (let i = n - 1; i >= 0; i--) {
-      const stage = list[i]!
-      if (!threw || stage.always) stage.leave(c, states[i])
-    }
-  }
-  /** What Hono's compose does with an error a handler throws: an Error gets the envelope, anything else propagates. */
-  const answer = (c: Context, err: unknown): Response | Promise<Response> => {
-    if (!(err instanceof Error) || !onError) throw err
-    c.error = err
-    return onError(err, c)
-  }
+export const coreHandler = (options: CoreOptions): (<H extends Handler<any, any, any>>(handler: H) => H) => {
+  const { enter, leave, answer } = pipeline(options, 'coreHandler')
+  const { guard } = options
   const settle = async (c: Context, pending: Promise<unknown>, states: unknown[], ticket: unknown): Promise<Response> => {
     let threw = true
     let timedOut = false
@@ -153,8 +160,7 @@ export const coreHandler = ({ stages, guard, onError }: CoreOptions): (<H extend
   }
   return <H extends Handler<any, any, any>>(handler: H): H =>
     function flyerHandler(c: Context, next: Next) {
-      const states = new Array<unknown>(n)
-      for (let i = 0; i < n; i++) states[i] = list[i]!.enter(c)
+      const states = enter(c)
       const ticket = guard?.begin(c)
       let res: unknown
       try {
