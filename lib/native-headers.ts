@@ -15,14 +15,23 @@ const CONTRACT = ['x-lasting-time', 'x-memory-usage', 'x-content-type-options']
  * Headers the app set itself under a contract name are dropped: Flyer's own value wins, sent once.
  * Checked by name length first, so a response without any (all of them, in practice) is a short loop.
  */
+/** Whether `name` is one of Flyer's contract headers (length first: most names are not). */
+const isContract = (name: unknown, idHeader: string): boolean => {
+  if (typeof name !== 'string') return false
+  const n = name.length
+  if (n !== 14 && n !== 22 && n !== idHeader.length) return false
+  const lower = name.toLowerCase()
+  return lower === idHeader || CONTRACT.includes(lower)
+}
+
 const withoutContract = (res: ServerResponse, headers: OutgoingHttpHeaders | OutgoingHttpHeader[], idHeader: string): OutgoingHttpHeaders | OutgoingHttpHeader[] => {
-  const owned = (name: unknown) => {
-    if (typeof name !== 'string') return false
-    const n = name.length
-    if (n !== 14 && n !== 22 && n !== idHeader.length) return false
-    const lower = name.toLowerCase()
-    return lower === idHeader || CONTRACT.includes(lower)
+  if (!Array.isArray(headers)) {
+    // The common case, once per response: a plain object without any of them, checked with no allocation.
+    let found = false
+    for (const name in headers) if (isContract(name, idHeader)) found = true
+    if (!found) return headers
   }
+  const owned = (name: unknown) => isContract(name, idHeader)
   if (Array.isArray(headers)) {
     // Raw lists: flat [name, value, name, value] or nested [[name, value]].
     if (headers.length && Array.isArray(headers[0])) {
@@ -34,9 +43,6 @@ const withoutContract = (res: ServerResponse, headers: OutgoingHttpHeaders | Out
     for (let i = 0; i < headers.length; i += 2) if (!owned(headers[i])) kept.push(headers[i]!, headers[i + 1]!)
     return kept
   }
-  let found = false
-  for (const name in headers) if (owned(name)) found = true
-  if (!found) return headers
   // Set with setHeader (the object is this response's own store): remove there. Else a copy without them.
   if (res.getHeaderNames().some(owned)) {
     for (const name of res.getHeaderNames()) if (owned(name)) res.removeHeader(name)
