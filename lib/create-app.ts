@@ -137,12 +137,14 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   const terminal = (open: boolean, handler: Handler): [Handler, ...Handler[]] => (auth && !open ? [coreLayer, auth, handler] : [wrap(handler)])
 
   terminals.set(app, terminal)
+  /** A route file's path (or Hono pattern) as served: under the service root or at the root. */
+  const served = (e: RouteEntry, path: string = e.path) => (e.mount === 'service' ? c.prefix : '') + path
 
   const bind = createBinder(c, {
     core: coreLayer,
     wrap,
     layers: (e) => {
-      const open = e.def.config.auth === false || isOpen((e.mount === 'service' ? c.prefix : '') + e.path)
+      const open = e.def.config.auth === false || isOpen(served(e))
       return [...(auth && !open ? [auth] : []), ...(BODY_METHODS.has(e.method) ? [limitAndParseBody] : [])]
     },
   })
@@ -190,13 +192,13 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   const known = new SmartRouter<{ allow: string; route: string }>({ routers: [new RegExpRouter(), new TrieRouter()] })
   const allowed = new Map<string, { methods: Set<string>; route: string }>()
   for (const e of router.entries) {
-    const full = (e.mount === 'service' ? c.prefix : '') + honoPath(e)
-    const known = allowed.get(full) ?? { methods: new Set<string>(), route: (e.mount === 'service' ? c.prefix : '') + e.path }
-    known.methods.add(e.method.toUpperCase())
-    if (e.method === 'get') known.methods.add('HEAD')
-    allowed.set(full, known)
+    const pattern = served(e, honoPath(e))
+    const entry = allowed.get(pattern) ?? { methods: new Set<string>(), route: served(e) }
+    entry.methods.add(e.method.toUpperCase())
+    if (e.method === 'get') entry.methods.add('HEAD')
+    allowed.set(pattern, entry)
   }
-  for (const [path, { methods, route }] of allowed) known.add(METHOD_NAME_ALL, path, { allow: [...methods].join(', '), route })
+  for (const [pattern, { methods, route }] of allowed) known.add(METHOD_NAME_ALL, pattern, { allow: [...methods].join(', '), route })
   const answer404 = notFound({ httpErrors })
   function notFoundOr405(ctx: Context) {
     const found = known.match(METHOD_NAME_ALL, ctx.req.path)[0][0]?.[0]
