@@ -6,8 +6,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { readdirSync } from 'node:fs'
 import { Duplex } from 'node:stream'
-import { Hono } from 'hono'
 import { getRequestListener } from '@hono/node-server'
+import { bareApp } from './bare-app.ts'
 
 const [target = 'bare', method = 'GET', path = '/flyer/v1/health_check', body = '', seconds = '3'] = process.argv.slice(2)
 
@@ -15,13 +15,7 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void
 let listener: Listener
 let serverOptions: object = {}
 if (target === 'bare') {
-  const app = new Hono()
-  app.get('/flyer/v1/health_check', (c) => c.json({ msg: 'success', code: 200 }, 200))
-  app.post('/flyer/v1/demo', async (c) => {
-    const json = await c.req.json<{ msgContent?: unknown }>()
-    return c.json({ code: 200, msg: `Hello ${String(json.msgContent)}!` }, 200)
-  })
-  listener = getRequestListener(app.fetch) as unknown as Listener
+  listener = getRequestListener(bareApp().fetch) as unknown as Listener
 } else {
   // The Flyer build: the app and serveNode from its chunks, configured by the environment like a worker.
   const chunks = `${target}/chunks`
