@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildEntry } from './helpers/build.ts'
 import { killAll, startFlyer, type Flyer } from './helpers/flyer.ts'
-import { sleep, startLoad } from './helpers/load.ts'
+import { reloadUnderLoad } from './helpers/signals.ts'
 import { report } from './helpers/report.ts'
 
 // Who accepts connections: with one worker the worker itself (node:cluster SCHED_NONE: no hand-over
@@ -58,13 +58,7 @@ describe.skipIf(!linux)('who accepts connections', { timeout: 60_000 }, () => {
     const [worker] = f.workerPids()
     expect(listeners(f.port, [f.proc.pid!, worker!])).toContain(worker)
 
-    const load = startLoad({ port: f.port, paths: ['/test/pid', '/flyer/v1/demo/x', '/test/slow?ms=100'], concurrency: 8, closeLoops: 3 })
-    await sleep(300)
-    const from = f.lines.length
-    f.kill('SIGHUP')
-    await f.waitForLine((l) => l.msg === 'reload finished', 30_000, from)
-    await sleep(300)
-    const stats = await load.stop()
+    const { stats } = await reloadUnderLoad(f, { paths: ['/test/pid', '/flyer/v1/demo/x', '/test/slow?ms=100'], concurrency: 8, closeLoops: 3 })
     report('SIGHUP reload of 1 worker accepting its own connections, under load', stats, { restarts: 1 })
     expect(stats.failed).toBe(0)
     expect(stats.ok).toBeGreaterThan(100)

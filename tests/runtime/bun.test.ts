@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { killAll, startFlyer, type Flyer } from './helpers/flyer.ts'
-import { sleep, startLoad } from './helpers/load.ts'
+import { reloadUnderLoad, terminateUnderLoad } from './helpers/signals.ts'
 import { report } from './helpers/report.ts'
 
 // `npm run start:bun`: the same process model on Bun. Bun's node:cluster cannot pass sockets, so each
@@ -50,13 +50,7 @@ describe('Bun runtime (bun server.ts, 2 workers on SO_REUSEPORT)', { timeout: 60
   it('SIGHUP reloads every worker; only connections queued on the closing SO_REUSEPORT listener may reset', async () => {
     const f = flyer!
     const before = f.workerPids()
-    const load = startLoad({ port: f.port, paths: ['/test/pid', '/flyer/v1/demo/bun'], concurrency: 6 })
-    await sleep(300)
-    const from = f.lines.length
-    f.kill('SIGHUP')
-    await f.waitForLine((l) => l.msg === 'reload finished', 30_000, from)
-    await sleep(300)
-    const stats = await load.stop()
+    const { stats, from } = await reloadUnderLoad(f, { paths: ['/test/pid', '/flyer/v1/demo/bun'], concurrency: 6 })
     report('Bun: SIGHUP rolling reload of 2 workers, keep-alive load', stats, { restarts: 2 })
     expect(stats.failed).toBeLessThanOrEqual(10)
     expect(Object.keys(stats.errors).filter((e) => e !== 'ECONNRESET')).toEqual([])
@@ -67,13 +61,7 @@ describe('Bun runtime (bun server.ts, 2 workers on SO_REUSEPORT)', { timeout: 60
 
   it('SIGTERM under load: every accepted request is answered, exit 0', async () => {
     const f = flyer!
-    const load = startLoad({ port: f.port, paths: ['/test/pid', '/test/slow?ms=1000'], concurrency: 6 })
-    await sleep(400)
-    load.acceptedOnly()
-    await sleep(100)
-    const signalled = Date.now()
-    f.kill('SIGTERM')
-    const [stats, exit] = await Promise.all([load.drained(), f.exited])
+    const { stats, exit, signalled } = await terminateUnderLoad(f, { paths: ['/test/pid', '/test/slow?ms=1000'], concurrency: 6 }, 400)
     report('Bun: SIGTERM under load', stats, { exitCode: exit.code, exitMs: exit.at - signalled })
     expect(stats.failed).toBe(0)
     expect(exit.code).toBe(0)

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildEntry } from './helpers/build.ts'
 import { killAll, startFlyer, type Flyer } from './helpers/flyer.ts'
 import { sleep, startLoad } from './helpers/load.ts'
+import { reloadUnderLoad, terminateUnderLoad } from './helpers/signals.ts'
 import { report } from './helpers/report.ts'
 
 // Real processes and signals: the fixture server (the real app plus /test/* probes), built as `npm run
@@ -78,13 +79,7 @@ describe('process model (node:cluster, real signals)', { timeout: 60_000 }, () =
   it('SIGHUP replaces every worker one at a time with zero failed requests', async () => {
     const f = flyer!
     const before = f.workerPids()
-    const load = startLoad({ port: f.port, paths, concurrency: 8, closeLoops: 2 })
-    await sleep(300)
-    const from = f.lines.length
-    f.kill('SIGHUP')
-    await f.waitForLine((l) => l.msg === 'reload finished', 30_000, from)
-    await sleep(300)
-    const stats = await load.stop()
+    const { stats, from } = await reloadUnderLoad(f, { paths, concurrency: 8, closeLoops: 2 })
     const after = f.workerPids()
     report('SIGHUP rolling reload of 3 workers under load', stats, { restarts: WORKERS })
     expect(stats.failed).toBe(0)
@@ -97,14 +92,7 @@ describe('process model (node:cluster, real signals)', { timeout: 60_000 }, () =
 
   it('SIGTERM under load: every accepted request is answered and the process exits 0 within flyer_graceful_timeout', async () => {
     const f = flyer!
-    const load = startLoad({ port: f.port, paths: [...paths, '/test/slow?ms=1500'], concurrency: 10 })
-    await sleep(500)
-    load.acceptedOnly()
-    // Let connections opened just before settle on a worker: the contract is about accepted requests.
-    await sleep(100)
-    const signalled = Date.now()
-    f.kill('SIGTERM')
-    const [stats, exit] = await Promise.all([load.drained(), f.exited])
+    const { stats, exit, signalled } = await terminateUnderLoad(f, { paths: [...paths, '/test/slow?ms=1500'], concurrency: 10 }, 500)
     report('SIGTERM under load (10 loops incl. 1.5 s requests)', stats, { exitCode: exit.code, exitMs: exit.at - signalled })
     expect(stats.failed).toBe(0)
     expect(exit.code).toBe(0)
