@@ -167,28 +167,6 @@ export const createLogger = (c: Config, destination?: DestinationStream): Logger
  */
 export const logger = (): Logger => (root ??= createLogger(config()))
 
-/** Characters a JSON string must escape (and lone surrogates, which JSON.stringify escapes too). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/
-
-/**
- * `JSON.stringify(record)` for a flat access-log record, about twice as fast (0.9 µs against 1.5 µs
- * a line, measured): plain strings are quoted as they are, numbers written as they are; anything else
- * (the request body, odd strings) goes through JSON.stringify. Same output, key order included.
- */
-export const accessLine = (record: Record<string, unknown>): string => {
-  let out = '{'
-  for (const key in record) {
-    const v = record[key]
-    let json: string | undefined
-    if (typeof v === 'string') json = NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`
-    else if (typeof v === 'number') json = Number.isFinite(v) ? String(v) : 'null'
-    else json = JSON.stringify(v)
-    if (json === undefined) continue
-    out += `${out.length === 1 ? '' : ','}${NEEDS_ESCAPE.test(key) ? JSON.stringify(key) : `"${key}"`}:${json}`
-  }
-  return `${out}}`
-}
-
 /**
  * The access logger: one JSON line per request to `flyer_access_logfile` (`-` = stdout). Asynchronous
  * buffered writes so the request path never waits on the disk.
@@ -197,8 +175,10 @@ export const accessLogger = (): AccessSink =>
   (access ??= (() => {
     const dest = forward?.access ?? accessDestination(config())
     // One JSON line per record; pino's logger machinery adds ~1 µs a line and nothing this log uses.
+    // Plain JSON.stringify: a hand-built line (string concatenation) measured faster alone, but its
+    // rope of pieces was flattened later, when the batch was joined, and the whole cost more.
     return {
-      info: (record: object) => void dest.write(`${accessLine(record as Record<string, unknown>)}\n`),
+      info: (record: object) => void dest.write(`${JSON.stringify(record)}\n`),
       flush: (cb: () => void) => ((dest as Sink).flush ? (dest as Sink).flush!(cb) : cb()),
     }
   })())
