@@ -14,6 +14,10 @@ class InFlight {
   controller: AbortController | undefined = undefined
   error: FlyerError | undefined = undefined
   reject: ((err: unknown) => void) | undefined = undefined
+  /** Neighbours in the in-flight list (see `InFlightList`). */
+  prev: InFlight | undefined = undefined
+  next: InFlight | undefined = undefined
+  listed = false
 
   constructor(readonly deadline: number) {}
 
@@ -34,13 +38,47 @@ class InFlight {
 }
 
 /**
+ * The requests in flight, oldest (earliest deadline) first: a list linked through the entries, so joining
+ * and leaving allocate nothing. It replaces a `Set`, which reallocates its table as it empties and fills
+ * again — about once per request — and whose tables V8's sampling heap profiler showed surviving the
+ * young-generation GC: the worker's heap grew ~5 MB/s at 37k req/s until a 5–7 ms full GC, the p99 of
+ * every request caught behind it. With the list the heap stays flat under the same load. A left entry's
+ * links are cleared, so an entry that grew old never keeps young ones alive.
+ */
+class InFlightList {
+  head: InFlight | undefined = undefined
+  tail: InFlight | undefined = undefined
+  size = 0
+
+  add(e: InFlight): void {
+    e.prev = this.tail
+    if (this.tail) this.tail.next = e
+    else this.head = e
+    this.tail = e
+    e.listed = true
+    this.size++
+  }
+
+  delete(e: InFlight): void {
+    if (!e.listed) return
+    if (e.prev) e.prev.next = e.next
+    else this.head = e.next
+    if (e.next) e.next.prev = e.prev
+    else this.tail = e.prev
+    e.prev = e.next = undefined
+    e.listed = false
+    this.size--
+  }
+}
+
+/**
  * `flyer_timeout`: a request still running after `ms` is answered with the envelope — code 50000,
  * "Request timed out after N s", HTTP 200 (504 with `flyer_http_errors=1`) — and its signal aborts, so
  * the handler's upstream calls stop instead of running on unseen. 50000 rather than 40002: the budget
  * exceeded is this service's own; a handler whose upstream call times out first answers 40002 itself.
  *
  * A per-request timer and AbortController cost about a third of a health check's CPU, so requests only
- * join an in-flight set (insertion order is deadline order: every request gets the same `ms`) and one
+ * join an in-flight list (insertion order is deadline order: every request gets the same `ms`) and one
  * coarse interval — ms/20, between 10 ms and 250 ms — expires the ones past their deadline. The
  * controller is made when a handler asks for `requestSignal(c)`.
  *
@@ -50,13 +88,12 @@ export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptio
   if (!Number.isFinite(ms) || ms <= 0) throw new TypeError(`timeout: ms must be a positive number, got ${ms}`)
   const seconds = Math.round(ms / 100) / 10
   const tickMs = Math.min(250, Math.max(10, Math.round(ms / 20)))
-  const inFlight = new Set<InFlight>()
+  const inFlight = new InFlightList()
   let ticker: ReturnType<typeof setInterval> | undefined
 
   const tick = () => {
     const t = now()
-    for (const entry of inFlight) {
-      if (entry.deadline > t) break
+    for (let entry = inFlight.head; entry && entry.deadline <= t; entry = inFlight.head) {
       inFlight.delete(entry)
       entry.expire(new FlyerError(ErrorCode.INNER_SELF_ERROR, `Request timed out after ${seconds} s`, { httpStatus: 504, expose: true }))
     }

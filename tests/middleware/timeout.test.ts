@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import type { Context } from 'hono'
+import { describe, expect, it, vi } from 'vitest'
 import { flyerRoute } from '#lib/create-app.ts'
-import { requestSignal, timeout } from '#middleware/timeout.ts'
+import { requestSignal, timeout, timeoutGuard } from '#middleware/timeout.ts'
 import { testApp } from '../helpers/app.ts'
 
 /** The real app with flyer_timeout=1 and a handler that waits on its signal. */
@@ -54,5 +55,43 @@ describe('timeout (flyer_timeout)', () => {
 
   it('refuses a timeout that is not a positive number when the factory runs', () => {
     expect(() => timeout({ ms: 0 })).toThrow(/positive/)
+  })
+
+  it('expires the requests past their deadline, oldest first, and never one that has finished', async () => {
+    vi.useFakeTimers()
+    try {
+      let clock = 0
+      const guard = timeoutGuard({ ms: 100, now: () => clock })
+      const ctx = () => ({ set() {} }) as unknown as Context
+      const outcome: Record<string, string> = {}
+      const start = (name: string) => {
+        const ticket = guard.begin(ctx())
+        guard.wait(ticket, new Promise(() => {})).then(
+          () => (outcome[name] = 'done'),
+          (err: Error) => (outcome[name] = err.message),
+        )
+        return ticket
+      }
+      start('a')
+      clock = 10
+      const b = start('b')
+      clock = 20
+      start('c')
+      clock = 30
+      const d = start('d')
+      guard.end(b) // finished in time: leaves the middle of the list
+      clock = 115
+      await vi.advanceTimersByTimeAsync(10)
+      expect(outcome).toEqual({ a: 'Request timed out after 0.1 s' })
+      guard.end(d)
+      clock = 125
+      await vi.advanceTimersByTimeAsync(10)
+      expect(outcome).toEqual({ a: 'Request timed out after 0.1 s', c: 'Request timed out after 0.1 s' })
+      clock = 1000
+      await vi.advanceTimersByTimeAsync(10)
+      expect(Object.keys(outcome).sort()).toEqual(['a', 'c'])
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })
