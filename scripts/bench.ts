@@ -7,9 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import { makeManyRoutesProject } from './bench/fixtures.ts'
-import { type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
+import { fixedRate, type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
-import { checks, inProcessTable, median, type Row, type Runtime, table } from './bench/report.ts'
+import { checks, fixedRateTable, inProcessTable, median, type Row, type Runtime, table } from './bench/report.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -19,7 +19,13 @@ a time: the server pinned to one CPU and the load generator (wrk if installed, e
 A second bare-Hono server runs beside the rows of its runtime, and every measured slice of a row comes
 right after a slice of it: the ratios are the median over those pairs, so a machine that slows down
 for a minute moves both sides alike. Prints one Markdown table (req/s, p50, p99, CPU per request, peak
-RSS, ratios to bare Hono of the same runtime) and the issue's targets. Runs \`npm run build\` first;
+RSS, ratios to bare Hono of the same runtime) and the issue's targets.
+The p99 target is about latency at the same load: for the health-check and POST-demo rows, an open-loop
+generator (scripts/bench/open-loop.ts: requests leave at a fixed rate, half the row's best req/s, and
+each latency counts from when the request was due) drives bare Hono and then the row at that same rate,
+slice after slice; a second table shows both p50/p99, and a 2-s clock-reading loop on the server's CPU
+shows how long the machine itself stalls. Idle RSS is read 1 s after start and again after 10 s without
+requests (the target uses the latter). Runs \`npm run build\` first;
 Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\` with flyer_workers=1, the app log file off
 and the access log (when on) in a temp folder.
 
@@ -151,6 +157,8 @@ interface LoadCase {
   expect: string
   flyer: boolean
   baseline?: boolean
+  /** Also compare latency with bare Hono's at the same fixed req/s (the rows the p99 target is about). */
+  sameRate?: boolean
 }
 
 const health = (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/health_check`, method: 'GET' })
@@ -161,9 +169,9 @@ const bareHono = (rt: Runtime, bareDir: string): Server =>
 
 const loadCases = (bareDir: string): LoadCase[] => {
   const flyer = (rt: Runtime): LoadCase[] => [
-    { id: `${rt}:flyer-health-log-off`, scenario: 'Flyer GET health_check, access log off', runtime: rt, server: flyerServer(rt, project, false, 'off'), target: health, expect: '"code":200', flyer: true },
-    { id: `${rt}:flyer-health-log-file`, scenario: 'Flyer GET health_check, access log to a file', runtime: rt, server: flyerServer(rt, project, true, `${rt}-health`), target: health, expect: '"code":200', flyer: true },
-    { id: `${rt}:flyer-demo`, scenario: 'Flyer POST demo (validation), access log on', runtime: rt, server: flyerServer(rt, project, true, `${rt}-demo`), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: true },
+    { id: `${rt}:flyer-health-log-off`, scenario: 'Flyer GET health_check, access log off', runtime: rt, server: flyerServer(rt, project, false, 'off'), target: health, expect: '"code":200', flyer: true, sameRate: true },
+    { id: `${rt}:flyer-health-log-file`, scenario: 'Flyer GET health_check, access log to a file', runtime: rt, server: flyerServer(rt, project, true, `${rt}-health`), target: health, expect: '"code":200', flyer: true, sameRate: true },
+    { id: `${rt}:flyer-demo`, scenario: 'Flyer POST demo (validation), access log on', runtime: rt, server: flyerServer(rt, project, true, `${rt}-demo`), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: true, sameRate: true },
     { id: `${rt}:flyer-validation`, scenario: 'Flyer POST demo failing validation (40000), access log on', runtime: rt, server: flyerServer(rt, project, true, `${rt}-bad`), target: demo(BAD), expect: '"code":40000', flyer: true },
   ]
   return [
@@ -194,6 +202,30 @@ const startPairing = async (c: LoadCase): Promise<Pairing | undefined> => {
     progress(`${c.id}: paired baseline not available (${(err as Error).message.split('\n')[0]}); ratios come from separate rows`)
     return undefined
   }
+}
+
+/** The fixed rate is this share of the row's own best req/s: loaded, not saturated. */
+const SAME_RATE_SHARE = 0.5
+
+/**
+ * p99 "at the same load": the row and bare Hono each driven by the open-loop generator at the same req/s
+ * (half the row's best), slice after slice like the throughput slices.
+ */
+const runSameRate = async (t: Target, base: Target, rps: number): Promise<NonNullable<Row['fixed']>> => {
+  const rate = Math.max(1000, Math.round((rps * SAME_RATE_SHARE) / 1000) * 1000)
+  const o = { driver: join(tmp, 'bare', 'open-loop.mjs'), rate, warmupSec: 0.5, durationSec: Math.max(1, sliceSec - 0.5), connections, prefix: pin.load }
+  const mine: number[][] = []
+  const theirs: number[][] = []
+  let errors = 0
+  for (let i = 0; i < SLICES; i++) {
+    const b = await fixedRate(base, o)
+    const r = await fixedRate(t, o)
+    errors += b.errors + r.errors
+    theirs.push([b.p50Ms, b.p99Ms])
+    mine.push([r.p50Ms, r.p99Ms])
+  }
+  const at = (xs: number[][], k: number) => median(xs.map((x) => x[k]!))
+  return { rate, p50Ms: at(mine, 0), p99Ms: at(mine, 1), baseP50Ms: at(theirs, 0), baseP99Ms: at(theirs, 1), pairedP99: median(mine.map((m, i) => m[1]! / theirs[i]![1]!)), errors }
 }
 
 const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
@@ -234,6 +266,7 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
     if (pairedP99.length) row.pairedP99 = median(pairedP99)
     if (cpu0 !== undefined && cpu1 !== undefined && requests) row.cpuUs = ((cpu1 - cpu0) * 1e6) / requests
     row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
+    if (c.sameRate && pairing && best) row.fixed = await runSameRate(t, pairing.target, best.rps)
   } catch (err) {
     row.failed = (err as Error).message.split('\n')[0]
     const log = serverLog(c.id.replace(':', '-'))
@@ -345,6 +378,24 @@ const runColdStart = async (rt: Runtime, id: string, scenario: string, cwd: stri
   return idle && settled ? [row, idle, settled] : [row]
 }
 
+/**
+ * How often the machine itself stops the server's CPU: a loop that only reads the clock, pinned like the
+ * servers, for 2 s; every gap over 0.2 ms is time no server could have answered in. On a shared VM this
+ * sets a floor under every p99.
+ */
+const SPIN = `const { performance } = require('node:perf_hooks'); const gaps = []; let last = performance.now(); const end = last + 2000
+while (last < end) { const now = performance.now(); if (now - last > 0.2) gaps.push(now - last); last = now }
+console.log(JSON.stringify({ stalls: gaps.length, longestMs: Math.max(0, ...gaps), stalledMs: gaps.reduce((a, b) => a + b, 0) }))`
+const machineStalls = (): { stalls: number; longestMs: number; stalledMs: number } | undefined => {
+  const [cmd, ...rest] = [...pin.server, process.execPath, '-e', SPIN]
+  const r = spawnSync(cmd!, rest, { encoding: 'utf8', timeout: 10_000 })
+  try {
+    return JSON.parse(r.stdout)
+  } catch {
+    return undefined
+  }
+}
+
 const main = async () => {
   const rows: Row[] = []
   const load1 = loadavg()[0]!
@@ -355,7 +406,7 @@ const main = async () => {
   }
   const bareDir = join(tmp, 'bare')
   await build({
-    entryPoints: [join(here, 'bench/servers/bare-node-http.ts'), join(here, 'bench/servers/bare-hono.ts'), join(here, 'bench/servers/in-process.ts')],
+    entryPoints: [join(here, 'bench/servers/bare-node-http.ts'), join(here, 'bench/servers/bare-hono.ts'), join(here, 'bench/servers/in-process.ts'), join(here, 'bench/servers/open-loop.ts')],
     outdir: bareDir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
@@ -391,17 +442,23 @@ const main = async () => {
     if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, manyDir)))
   }
 
+  const stalls = rows.some((r) => r.fixed) ? machineStalls() : undefined
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${bunBin ? `, Bun ${spawnSync(bunBin, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : ''}, ${gen}, ${connections} connections, best of ${SLICES}×${sliceSec} s after ${warmup} s warm-up, each slice right after one of bare Hono (ratios: median over those pairs), load average ${load1.toFixed(2)} at start`
   const results = checks(rows)
   console.log(`Machine: ${machine}\n`)
   console.log(table(rows.filter((r) => r.kind !== 'inproc')))
+  if (rows.some((r) => r.fixed)) {
+    console.log(`\nLatency at the same load (open loop: requests sent at a fixed rate, half the Flyer row's best req/s, whether or not earlier ones were answered; latency counted from when each was due; ${SLICES} slices of ${Math.max(1, sliceSec - 0.5)} s after 0.5 s, each right after one of bare Hono at the same rate; medians):\n`)
+    console.log(fixedRateTable(rows))
+    if (stalls) console.log(`\nThe machine's own stalls: a clock-reading loop pinned like the servers stopped ${stalls.stalls} times for over 0.2 ms in 2 s (${stalls.stalledMs.toFixed(1)} ms in all, longest ${stalls.longestMs.toFixed(2)} ms): requests due then wait, whatever the server.`)
+  }
   if (rows.some((r) => r.kind === 'inproc')) {
     console.log(`\nIn process (no sockets, no kernel, no load generator: node:http fed from memory, 64 connections; least CPU of ${runs} runs, each after a run of bare Hono; ratio: median over those pairs):\n`)
     console.log(inProcessTable(rows))
   }
   console.log('\nTargets:')
   for (const c of results) console.log(`  ${c.ok ? 'ok  ' : 'MISS'} ${c.what}: ${c.detail}`)
-  if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, date: new Date().toISOString(), project, rows, targets: results }, null, 2)}\n`)
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, stalls, date: new Date().toISOString(), project, rows, targets: results }, null, 2)}\n`)
 }
 
 try {

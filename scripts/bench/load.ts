@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import type { OpenLoopOptions, OpenLoopResult } from './open-loop.ts'
 
 /** One request shape the load generator repeats. */
 export interface Target {
@@ -98,4 +99,32 @@ export const load = async (gen: Generator, t: Target, o: LoadOptions): Promise<L
   if (t.body !== undefined) args.push('-b', t.body)
   for (const [k, v] of Object.entries(t.headers ?? {})) args.push('-H', `${k}=${v}`)
   return parseAutocannon(await run([...o.prefix, ...args, t.url]))
+}
+
+export interface FixedRateOptions {
+  /** The built `open-loop.mjs` driver (scripts/bench/servers/open-loop.ts). */
+  driver: string
+  rate: number
+  warmupSec: number
+  durationSec: number
+  connections: number
+  prefix: string[]
+}
+
+/** Drives `target` at a fixed rate with the open-loop generator (scripts/bench/open-loop.ts), in a process of its own. */
+export const fixedRate = async (t: Target, o: FixedRateOptions): Promise<OpenLoopResult> => {
+  const url = new URL(t.url)
+  const options: OpenLoopOptions = {
+    host: url.hostname,
+    port: Number(url.port),
+    method: t.method,
+    path: url.pathname + url.search,
+    body: t.body,
+    headers: t.headers,
+    rate: o.rate,
+    warmupSec: o.warmupSec,
+    durationSec: o.durationSec,
+    connections: o.connections,
+  }
+  return JSON.parse(await run([...o.prefix, process.execPath, o.driver, JSON.stringify(options)])) as OpenLoopResult
 }

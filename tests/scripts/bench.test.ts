@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
 import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
-import { checks, inProcessTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
+import { checks, fixedRateTable, inProcessTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
 
 // The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
 const WRK = `Running 5s test @ http://127.0.0.1:9101/flyer/v1/health_check
@@ -103,6 +103,17 @@ describe('bench: report', () => {
     expect(byWhat['node: cold start, demo app ≤ 300 ms']).toBe(true)
     expect(byWhat['node: idle RSS per worker (settled) ≤ 60 MB']).toBe(false)
     expect(Object.keys(byWhat).some((w) => w.startsWith('bun: health_check'))).toBe(false)
+  })
+
+  it('checks p99 at the same req/s when the fixed-rate comparison ran, and prints it in its own table', () => {
+    const fixed: Row = { ...rows[2]!, fixed: { rate: 10000, p50Ms: 0.05, p99Ms: 1.8, baseP50Ms: 0.04, baseP99Ms: 1.5, pairedP99: 1.2, errors: 0 } }
+    const byWhat = Object.fromEntries(checks([rows[0]!, fixed]).map((c) => [c.what, c]))
+    expect(byWhat['node: POST demo, access log on p99 at the same req/s ≤ 1.5× bare Hono']).toMatchObject({ ok: true, detail: '1.20× (1.80 ms vs 1.50 ms at 10,000 req/s)' })
+    // Without it, the closed-loop ratio (same connections) is what there is.
+    expect(Object.keys(Object.fromEntries(checks(rows).map((c) => [c.what, c])))).toContain('node: POST demo, access log on p99 (same connections) ≤ 1.5× bare Hono')
+    const lines = fixedRateTable([rows[0]!, fixed]).split('\n')
+    expect(lines).toHaveLength(3)
+    expect(lines[2]).toMatch(/^\| Flyer demo \(Node\) +\| 10,000 \| 0\.05 ms \| 1\.80 ms \| 0\.04 ms +\| 1\.50 ms +\| 1\.20× +\|$/)
   })
 
   it('takes the median of an odd or even count', () => {
