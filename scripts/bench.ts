@@ -266,7 +266,14 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
     if (pairedP99.length) row.pairedP99 = median(pairedP99)
     if (cpu0 !== undefined && cpu1 !== undefined && requests) row.cpuUs = ((cpu1 - cpu0) * 1e6) / requests
     row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
-    if (c.sameRate && pairing && best) row.fixed = await runSameRate(t, pairing.target, best.rps)
+    if (c.sameRate && pairing && best) {
+      // The throughput figures stand even if the fixed-rate comparison cannot run.
+      try {
+        row.fixed = await runSameRate(t, pairing.target, best.rps)
+      } catch (err) {
+        progress(`${c.id}: same-rate comparison failed (${(err as Error).message.split('\n')[0]})`)
+      }
+    }
   } catch (err) {
     row.failed = (err as Error).message.split('\n')[0]
     const log = serverLog(c.id.replace(':', '-'))
