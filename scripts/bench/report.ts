@@ -79,6 +79,13 @@ const ratio = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed
 
 export const HEADER = ['scenario', 'req/s', 'p50', 'p99', 'CPU/req', 'peak RSS', 'req/s vs bare Hono', 'p99 vs bare Hono'] as const
 
+/** Columns padded to their widest cell, so the table reads in a terminal and pastes into Markdown. */
+const markdownTable = (header: readonly string[], body: readonly string[][]): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
+  const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+}
+
 /** One row of cells, as printed. */
 export const cells = (row: Row, rows: readonly Row[]): string[] => {
   const name = `${row.scenario} (${row.runtime === 'node' ? 'Node' : 'Bun'})`
@@ -98,10 +105,7 @@ export const cells = (row: Row, rows: readonly Row[]): string[] => {
 
 /** A Markdown table (pastes into the README as is). */
 export const table = (rows: readonly Row[]): string => {
-  const body = rows.map((r) => cells(r, rows))
-  const widths = HEADER.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
-  return [line(HEADER), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+  return markdownTable(HEADER, rows.map((r) => cells(r, rows)))
 }
 
 /**
@@ -117,9 +121,7 @@ export const inProcessTable = (rows: readonly Row[]): string => {
       ? [r.scenario, `failed: ${r.failed}`, '']
       : [r.scenario, fixed(r.cpuUs, 2, ' µs'), r.baseline ? '1.00× (baseline)' : ratio(r.pairedRps ?? (base?.cpuUs && r.cpuUs ? base.cpuUs / r.cpuUs : undefined))],
   )
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+  return markdownTable(header, body)
 }
 
 /** The fixed-rate rows: p50/p99 of each next to bare Hono's at the same req/s. */
@@ -139,9 +141,7 @@ export const fixedRateTable = (rows: readonly Row[]): string => {
         ratio(f.pairedP99),
       ]
     })
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
-  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+  return markdownTable(header, body)
 }
 
 export interface Check {
