@@ -18,13 +18,14 @@ a time: the server pinned to one CPU and the load generator (wrk if installed, e
 (taskset, when present). Each load row warms up, then measures; each server is stopped by its PID.
 A second bare-Hono server runs beside the rows of its runtime, and every measured slice of a row comes
 right after a slice of it: the ratios are the median over those pairs, so a machine that slows down
-for a minute moves both sides alike. Prints one Markdown table (req/s, p50, p99, CPU per request, peak
-RSS, ratios to bare Hono of the same runtime) and the issue's targets.
+for a minute moves both sides alike. Prints Markdown tables — the rows (req/s, p50, p99, CPU per
+request, peak RSS, ratios to bare Hono of the same runtime), latency at the same req/s, the in-process
+rows — and the issue's targets.
 The p99 target is about latency at the same load: for the health-check and POST-demo rows, an open-loop
 generator (scripts/bench/open-loop.ts: requests leave at a fixed rate, half the row's best req/s, and
 each latency counts from when the request was due) drives bare Hono and then the row at that same rate,
-slice after slice; a second table shows both p50/p99, and a 2-s clock-reading loop on the server's CPU
-shows how long the machine itself stalls. Idle RSS is read 1 s after start and again after 10 s without
+slice after slice; beside that table a 2-s clock-reading loop on the server's CPU shows how long the
+machine itself stalls. Idle RSS is read 1 s after start and again after 10 s without
 requests (the target uses the latter). Runs \`npm run build\` first;
 Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\` with flyer_workers=1, the app log file off
 and the access log (when on) in a temp folder.
