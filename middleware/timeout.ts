@@ -17,7 +17,6 @@ class InFlight {
   /** Neighbours in the in-flight list (see `InFlightList`). */
   prev: InFlight | undefined = undefined
   next: InFlight | undefined = undefined
-  listed = false
 
   constructor(readonly deadline: number) {}
 
@@ -48,26 +47,23 @@ class InFlight {
 class InFlightList {
   head: InFlight | undefined = undefined
   tail: InFlight | undefined = undefined
-  size = 0
 
   add(e: InFlight): void {
     e.prev = this.tail
     if (this.tail) this.tail.next = e
     else this.head = e
     this.tail = e
-    e.listed = true
-    this.size++
   }
 
+  /** Leaves the list; an entry already out (expired, or finished twice) is left alone. */
   delete(e: InFlight): void {
-    if (!e.listed) return
+    // Every listed entry but the head has a predecessor.
+    if (e.prev === undefined && this.head !== e) return
     if (e.prev) e.prev.next = e.next
     else this.head = e.next
     if (e.next) e.next.prev = e.prev
     else this.tail = e.prev
     e.prev = e.next = undefined
-    e.listed = false
-    this.size--
   }
 }
 
@@ -97,7 +93,7 @@ export const timeoutGuard = ({ ms, now = () => performance.now() }: TimeoutOptio
       inFlight.delete(entry)
       entry.expire(new FlyerError(ErrorCode.INNER_SELF_ERROR, `Request timed out after ${seconds} s`, { httpStatus: 504, expose: true }))
     }
-    if (inFlight.size === 0) {
+    if (!inFlight.head) {
       clearInterval(ticker)
       ticker = undefined
     }
