@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
 import { makeManyRoutesProject } from './bench/fixtures.ts'
 import { fixedRate, type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
+import type { OpenLoopResult } from './bench/open-loop.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
 import { checks, fixedRateTable, inProcessTable, median, type Row, type Runtime, table } from './bench/report.ts'
 
@@ -207,6 +208,8 @@ const startPairing = async (c: LoadCase): Promise<Pairing | undefined> => {
 
 /** The fixed rate is this share of the row's own best req/s: loaded, not saturated. */
 const SAME_RATE_SHARE = 0.5
+/** Seconds recorded per fixed-rate slice, after 0.5 s not recorded. */
+const SAME_RATE_SEC = Math.max(1, sliceSec - 0.5)
 
 /**
  * p99 "at the same load": the row and bare Hono each driven by the open-loop generator at the same req/s
@@ -214,19 +217,23 @@ const SAME_RATE_SHARE = 0.5
  */
 const runSameRate = async (t: Target, base: Target, rps: number): Promise<NonNullable<Row['fixed']>> => {
   const rate = Math.max(1000, Math.round((rps * SAME_RATE_SHARE) / 1000) * 1000)
-  const o = { driver: join(tmp, 'bare', 'open-loop.mjs'), rate, warmupSec: 0.5, durationSec: Math.max(1, sliceSec - 0.5), connections, prefix: pin.load }
-  const mine: number[][] = []
-  const theirs: number[][] = []
-  let errors = 0
+  const o = { driver: join(tmp, 'bare', 'open-loop.mjs'), rate, warmupSec: 0.5, durationSec: SAME_RATE_SEC, connections, prefix: pin.load }
+  const mine: OpenLoopResult[] = []
+  const theirs: OpenLoopResult[] = []
   for (let i = 0; i < SLICES; i++) {
-    const b = await fixedRate(base, o)
-    const r = await fixedRate(t, o)
-    errors += b.errors + r.errors
-    theirs.push([b.p50Ms, b.p99Ms])
-    mine.push([r.p50Ms, r.p99Ms])
+    theirs.push(await fixedRate(base, o))
+    mine.push(await fixedRate(t, o))
   }
-  const at = (xs: number[][], k: number) => median(xs.map((x) => x[k]!))
-  return { rate, p50Ms: at(mine, 0), p99Ms: at(mine, 1), baseP50Ms: at(theirs, 0), baseP99Ms: at(theirs, 1), pairedP99: median(mine.map((m, i) => m[1]! / theirs[i]![1]!)), errors }
+  const at = (xs: OpenLoopResult[], k: 'p50Ms' | 'p99Ms') => median(xs.map((x) => x[k]))
+  return {
+    rate,
+    p50Ms: at(mine, 'p50Ms'),
+    p99Ms: at(mine, 'p99Ms'),
+    baseP50Ms: at(theirs, 'p50Ms'),
+    baseP99Ms: at(theirs, 'p99Ms'),
+    pairedP99: median(mine.map((m, i) => m.p99Ms / theirs[i]!.p99Ms)),
+    errors: [...mine, ...theirs].reduce((n, x) => n + x.errors, 0),
+  }
 }
 
 const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
@@ -450,13 +457,14 @@ const main = async () => {
     if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, manyDir)))
   }
 
-  const stalls = rows.some((r) => r.fixed) ? machineStalls() : undefined
+  const sameRate = rows.some((r) => r.fixed)
+  const stalls = sameRate ? machineStalls() : undefined
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${bunBin ? `, Bun ${spawnSync(bunBin, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : ''}, ${gen}, ${connections} connections, best of ${SLICES}×${sliceSec} s after ${warmup} s warm-up, each slice right after one of bare Hono (ratios: median over those pairs), load average ${load1.toFixed(2)} at start`
   const results = checks(rows)
   console.log(`Machine: ${machine}\n`)
   console.log(table(rows.filter((r) => r.kind !== 'inproc')))
-  if (rows.some((r) => r.fixed)) {
-    console.log(`\nLatency at the same load (open loop: requests sent at a fixed rate, half the Flyer row's best req/s, whether or not earlier ones were answered; latency counted from when each was due; ${SLICES} slices of ${Math.max(1, sliceSec - 0.5)} s after 0.5 s, each right after one of bare Hono at the same rate; medians):\n`)
+  if (sameRate) {
+    console.log(`\nLatency at the same load (open loop: requests sent at a fixed rate, half the Flyer row's best req/s, whether or not earlier ones were answered; latency counted from when each was due; ${SLICES} slices of ${SAME_RATE_SEC} s after 0.5 s, each right after one of bare Hono at the same rate; medians):\n`)
     console.log(fixedRateTable(rows))
     if (stalls) console.log(`\nThe machine's own stalls: a clock-reading loop pinned like the servers stopped ${stalls.stalls} times for over 0.2 ms in 2 s (${stalls.stalledMs.toFixed(1)} ms in all, longest ${stalls.longestMs.toFixed(2)} ms): requests due then wait, whatever the server.`)
   }

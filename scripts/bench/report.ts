@@ -86,14 +86,19 @@ const markdownTable = (header: readonly string[], body: readonly string[][]): st
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
 }
 
+/** A row's scenario with its runtime, as every table names it. */
+const rowName = (row: Row) => `${row.scenario} (${row.runtime === 'node' ? 'Node' : 'Bun'})`
+/** A count or rate, rounded and grouped: `12,345`. */
+const whole = (v: number) => Math.round(v).toLocaleString('en-US')
+
 /** One row of cells, as printed. */
 export const cells = (row: Row, rows: readonly Row[]): string[] => {
-  const name = `${row.scenario} (${row.runtime === 'node' ? 'Node' : 'Bun'})`
+  const name = rowName(row)
   if (row.failed) return [name, `failed: ${row.failed}`, '', '', '', '', '', '']
   const r = ratios(row, rows)
   return [
     name,
-    row.rps === undefined ? '—' : Math.round(row.rps).toLocaleString('en-US') + (row.errors ? ` (${row.errors} errors)` : ''),
+    row.rps === undefined ? '—' : whole(row.rps) + (row.errors ? ` (${row.errors} errors)` : ''),
     ms(row.p50Ms),
     ms(row.p99Ms),
     fixed(row.cpuUs, 1, ' µs'),
@@ -132,8 +137,8 @@ export const fixedRateTable = (rows: readonly Row[]): string => {
     .map((r) => {
       const f = r.fixed!
       return [
-        `${r.scenario} (${r.runtime === 'node' ? 'Node' : 'Bun'})`,
-        Math.round(f.rate).toLocaleString('en-US') + (f.errors ? ` (${f.errors} errors)` : ''),
+        rowName(r),
+        whole(f.rate) + (f.errors ? ` (${f.errors} errors)` : ''),
         ms(f.p50Ms),
         ms(f.p99Ms),
         ms(f.baseP50Ms),
@@ -165,7 +170,7 @@ export const checks = (rows: readonly Row[]): Check[] => {
       // p99 "at the same load": the fixed-rate comparison when it ran; the closed loop (same connections,
       // so the slower server also runs at a lower rate) otherwise.
       const f = row?.fixed
-      if (f) out.push({ what: `${rt}: ${what} p99 at the same req/s ≤ 1.5× bare Hono`, ok: f.pairedP99 <= 1.5, detail: `${f.pairedP99.toFixed(2)}× (${ms(f.p99Ms)} vs ${ms(f.baseP99Ms)} at ${Math.round(f.rate).toLocaleString('en-US')} req/s)` })
+      if (f) out.push({ what: `${rt}: ${what} p99 at the same req/s ≤ 1.5× bare Hono`, ok: f.pairedP99 <= 1.5, detail: `${f.pairedP99.toFixed(2)}× (${ms(f.p99Ms)} vs ${ms(f.baseP99Ms)} at ${whole(f.rate)} req/s)` })
       else if (r?.p99 !== undefined) out.push({ what: `${rt}: ${what} p99 (same connections) ≤ 1.5× bare Hono`, ok: r.p99 <= 1.5, detail: `${r.p99.toFixed(2)}×` })
     }
     ratioTarget('flyer-health-log-off', 0.85, 'health_check, access log off')
