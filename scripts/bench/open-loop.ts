@@ -180,15 +180,9 @@ export const openLoop = async (o: OpenLoopOptions): Promise<OpenLoopResult> => {
   }
   tick()
 
-  const drainMs = o.drainMs ?? 5000
+  // The last request is due at t0 + total × interval; its answer gets drainMs more.
   let timer: NodeJS.Timeout | undefined
-  const deadline = new Promise<void>((r) => {
-    const arm = () => {
-      if (scheduled < total) timer = setTimeout(arm, 100)
-      else timer = setTimeout(r, drainMs)
-    }
-    arm()
-  })
+  const deadline = new Promise<void>((r) => (timer = setTimeout(r, t0 + total * interval - performance.now() + (o.drainMs ?? 5000))))
   await Promise.race([finished, deadline])
   clearTimeout(timer)
   // What never came back (still queued or in flight at the deadline) counts as failed.
