@@ -10,6 +10,7 @@ import { accessLogStage, type AccessLogSink } from '#middleware/access-log.ts'
 import { basicAuth } from '#middleware/auth.ts'
 import { core, coreHandler } from '#middleware/core.ts'
 import { notFound, onError, validationHook } from '#middleware/error-envelope.ts'
+import { fastInput, type InputHook } from '#middleware/input.ts'
 import { jsonBody } from '#middleware/json-body.ts'
 import { httpMetricsStage } from '#middleware/metrics.ts'
 import { requestIdStage } from '#middleware/request-id.ts'
@@ -140,13 +141,15 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   /** A route file's path (or Hono pattern) as served: under the service root or at the root. */
   const served = (e: RouteEntry, path: string = e.path) => (e.mount === 'service' ? c.prefix : '') + path
 
+  const inputOptions = { hook: defaultHook as InputHook, bodyLimit: c.bodyLimit, tooLarge }
   const bind = createBinder(c, {
     core: coreLayer,
     wrap,
-    layers: (e) => {
-      const open = e.def.config.auth === false || isOpen(served(e))
-      return [...(auth && !open ? [auth] : []), ...(BODY_METHODS.has(e.method) ? [limitAndParseBody] : [])]
-    },
+    auth: (e) => (auth && !(e.def.config.auth === false || isOpen(served(e))) ? auth : undefined),
+    body: (e) => (BODY_METHODS.has(e.method) ? limitAndParseBody : undefined),
+    hook: defaultHook,
+    onError: errorHandler,
+    input: (e) => fastInput(e.method, e.def.config.request as never, inputOptions),
   })
   const service = new OpenAPIHono({ defaultHook })
   router.registerService(service, bind)

@@ -1,5 +1,5 @@
-import type { Handler, MiddlewareHandler } from 'hono'
-import type { OpenAPIHono } from '@hono/zod-openapi'
+import type { Context, Handler, MiddlewareHandler } from 'hono'
+import { OpenAPIHono } from '@hono/zod-openapi'
 import type { Config } from './config.ts'
 import { ErrorEnvelope } from './schemas.ts'
 import type { RouteEntry } from './route.ts'
@@ -22,20 +22,56 @@ const errorResponses = (c: Config, hasInput: boolean) => ({
   500: envelopeResponse('Internal error: code 50000; details are in the server log under the logId'),
 })
 
-/** A route file's config completed for `app.openapi()`; `bind.handler(e)` is the handler to register with it. */
+/** A route file's config completed for `app.openapi()`; `bind.register(app, e)` documents and routes it. */
 export type Bind = (<E extends RouteEntry>(entry: E) => E['def']['config'] & { method: E['method']; path: E['path'] }) & {
-  handler: (entry: RouteEntry) => unknown
+  register: (app: OpenAPIHono, entry: RouteEntry) => void
 }
 
 /** How the app factory puts its own middleware around each route. */
 export interface RoutePlan {
   /** The core layer (request id, metrics, timing, access log, timeout): outermost on every route. */
   core: MiddlewareHandler
-  /** The app's layers a route needs after the core (auth, body limit + JSON), outermost first. */
-  layers: (entry: RouteEntry) => MiddlewareHandler[]
+  /** Basic auth, when it guards the route. */
+  auth: (entry: RouteEntry) => MiddlewareHandler | undefined
+  /** Body limit + JSON parsing, on the routes of methods that carry a body. */
+  body: (entry: RouteEntry) => MiddlewareHandler | undefined
   /** The core as a wrapper around a handler that runs alone (`coreHandler` in middleware/core.ts). */
   wrap: <H extends Handler<any, any, any>>(handler: H) => H
+  /** zod-openapi's default hook (the 40000 envelope), for the validators it builds. */
+  hook: unknown
+  /** The app's error handler, for the layers a route's input step hands over to. */
+  onError: (err: Error, c: Context) => Response | Promise<Response>
+  /**
+   * The route's whole input step (body + validators) as one handler in front of its own, when it can
+   * be (`fastInput` in middleware/input.ts); `general` answers what the step hands over.
+   */
+  input?: (entry: RouteEntry) => ((handler: Handler, general: Handler) => Handler) | undefined
 }
+
+/**
+ * Runs handlers as Hono's compose does (a returned Response becomes `c.res`, an error thrown at a layer
+ * is answered by `onError` there), inside a handler Hono already dispatched: the route's params stay
+ * those of its match.
+ */
+const chain = (handlers: readonly Handler[], onError: (err: Error, c: Context) => Response | Promise<Response>): Handler =>
+  function general(c: Context) {
+    const dispatch = async (i: number): Promise<void> => {
+      const handler = handlers[i]
+      if (!handler) return
+      let res: unknown
+      let isError = false
+      try {
+        res = await handler(c, () => dispatch(i + 1))
+      } catch (err) {
+        if (!(err instanceof Error)) throw err
+        c.error = err
+        res = await onError(err, c)
+        isError = true
+      }
+      if (res instanceof Response && (!c.finalized || isError)) c.res = res
+    }
+    return dispatch(0).then(() => c.res)
+  }
 
 /** Turns a file-system path like `/files/{rest}` into Hono's pattern, honouring catch-alls. */
 export const honoPath = (entry: Pick<RouteEntry, 'path' | 'catchAll'>): string =>
@@ -48,23 +84,37 @@ export const honoPath = (entry: Pick<RouteEntry, 'path' | 'catchAll'>): string =
  * A route with no inputs to validate and no middleware (the app's or its own) gets no middleware at all:
  * its handler, wrapped in the core, is the only one Hono matches, so Hono calls it directly instead of
  * composing a chain (in process, with the header-block change, the health check's cost above bare Hono's
- * fell from ~6 µs to ~2.4 µs a request). Every other route runs the core as its first middleware, ahead
- * of auth, body parsing, validators and its own.
+ * fell from ~6 µs to ~2.4 µs a request). A route whose only layers are body parsing and validators gets
+ * the same, with them run as one input step (`plan.input`); the general chain it hands unusual requests
+ * to is built once, at registration. Every other route (auth, response validation, middleware of its own)
+ * runs the core as its first middleware, ahead of auth, body parsing, validators and its own.
  */
 export const createBinder = (c: Config, plan: RoutePlan): Bind => {
-  const shapes = new WeakMap<RouteEntry, { middleware: MiddlewareHandler[]; alone: boolean }>()
+  const shapes = new WeakMap<RouteEntry, { middleware: MiddlewareHandler[]; alone: boolean; body?: MiddlewareHandler; plain: boolean }>()
   const shape = (entry: RouteEntry) => {
     let known = shapes.get(entry)
     if (!known) {
       const cfg = entry.def.config
       const extra: MiddlewareHandler[] = c.validateResponse ? [validateResponse(cfg.responses, c)] : []
       const own = cfg.middleware ? (Array.isArray(cfg.middleware) ? cfg.middleware : [cfg.middleware]) : []
-      const rest = [...plan.layers(entry), ...extra, ...own]
+      const auth = plan.auth(entry)
+      const body = plan.body(entry)
+      const rest = [...(auth ? [auth] : []), ...(body ? [body] : []), ...extra, ...own]
       const alone = rest.length === 0 && !hasInput(entry)
-      known = { middleware: alone ? [] : [plan.core, ...rest], alone }
+      // Nothing between the core and the validators but the body layer: one input step can stand for them.
+      const plain = !auth && extra.length === 0 && own.length === 0
+      known = { middleware: alone ? [] : [plan.core, ...rest], alone, body, plain }
       shapes.set(entry, known)
     }
     return known
+  }
+  /** zod-openapi's validators for a route, as it would register them: built on a private app, never served. */
+  let shadow: OpenAPIHono | undefined
+  const validatorsOf = (route: object): Handler[] => {
+    shadow ??= new OpenAPIHono({ defaultHook: plan.hook as never })
+    const from = shadow.routes.length
+    shadow.openapi({ ...route, path: '/', middleware: [], hide: true } as never, (() => undefined) as never)
+    return shadow.routes.slice(from, -1).map((r) => r.handler)
   }
   const bind = ((entry: RouteEntry) => {
     const cfg = entry.def.config
@@ -80,7 +130,21 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
     }
     return route
   }) as Bind
-  bind.handler = (entry) => (shape(entry).alone ? plan.wrap(entry.def.handler as Handler) : entry.def.handler)
+  bind.register = (app, entry) => {
+    const route = bind(entry)
+    const { alone, body, plain } = shape(entry)
+    const handler = entry.def.handler as Handler
+    const input = !alone && plain ? plan.input?.(entry) : undefined
+    if (!input) {
+      app.openapi(route as never, (alone ? plan.wrap(handler) : handler) as never)
+      return
+    }
+    // Documented as app.openapi() documents it; routed as one handler (core, input step, route handler).
+    const { middleware: _m, hide, ...doc } = route as typeof route & { middleware?: unknown; hide?: boolean }
+    if (!hide) app.openAPIRegistry.registerPath(doc as never)
+    const general = chain([...(body ? [body] : []), ...validatorsOf(doc), handler], plan.onError)
+    app.on([entry.method], [route.path.replaceAll(/\/{(.+?)}/g, '/:$1')], plan.wrap(input(handler, general)))
+  }
   return bind
 }
 

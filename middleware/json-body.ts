@@ -49,20 +49,27 @@ export const jsonBody = (): MiddlewareHandler =>
       // `application/json\t;` and friends: JSON to Hono's validator but not to the media-type gate.
       if (!TIDY.test(contentType)) relabel(c, media, await c.req.text())
     }
-    const text = await c.req.text()
-    let parsed: unknown
-    try {
-      parsed = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
-    } catch (err) {
-      const poisoned = err instanceof SyntaxError && /prototype/i.test(err.message)
-      throw new FlyerError(
-        ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR,
-        poisoned ? 'Forbidden key in JSON body (__proto__ or constructor.prototype)' : 'Malformed JSON in request body',
-        { httpStatus: 400, cause: err },
-      )
-    }
-    c.set('loggedBody', parsed)
-    const ready = Promise.resolve(parsed)
-    c.req.json = <T>() => ready as Promise<T>
+    keepJson(c, await c.req.text())
     await next()
   }
+
+/**
+ * Parses a JSON body's text as `jsonBody()` does, and keeps the result where Hono's validator, the handler
+ * (`c.req.json()`) and the access log read it. Malformed JSON and prototype-poisoning keys throw code 40000.
+ */
+export const keepJson = (c: Ctx, text: string): void => {
+  let parsed: unknown
+  try {
+    parsed = sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' })
+  } catch (err) {
+    const poisoned = err instanceof SyntaxError && /prototype/i.test(err.message)
+    throw new FlyerError(
+      ErrorCode.VALIDATE_REQUEST_PARAMS_ERROR,
+      poisoned ? 'Forbidden key in JSON body (__proto__ or constructor.prototype)' : 'Malformed JSON in request body',
+      { httpStatus: 400, cause: err },
+    )
+  }
+  c.set('loggedBody', parsed)
+  const ready = Promise.resolve(parsed)
+  c.req.json = <T>() => ready as Promise<T>
+}

@@ -26,7 +26,7 @@ export const entries = [
 ] as const
 
 const register = (mount: RouteEntry['mount']) => (app: OpenAPIHono, bind: Bind) => {
-  for (const e of entries as readonly RouteEntry[]) if (e.mount === mount) app.openapi(bind(e) as never, bind.handler(e) as never)
+  for (const e of entries as readonly RouteEntry[]) if (e.mount === mount) bind.register(app, e)
   return app
 }
 export const registerService = register('service')

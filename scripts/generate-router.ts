@@ -135,7 +135,7 @@ export const renderRouter = (routes: ScannedRoute[], routesImportBase = './'): s
   // Registered in a loop, typed separately: a 200-call `.openapi()` chain type-checks in quadratic time.
   lines.push('')
   lines.push('const register = (mount: RouteEntry[\'mount\']) => (app: OpenAPIHono, bind: Bind) => {')
-  lines.push('  for (const e of entries as readonly RouteEntry[]) if (e.mount === mount) app.openapi(bind(e) as never, bind.handler(e) as never)')
+  lines.push('  for (const e of entries as readonly RouteEntry[]) if (e.mount === mount) bind.register(app, e)')
   lines.push('  return app')
   lines.push('}')
   lines.push("export const registerService = register('service')")

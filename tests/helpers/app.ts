@@ -25,9 +25,20 @@ export const testApp = (env: Record<string, string> = {}, options: Partial<Omit<
 }
 
 /** A JSON request init; `contentType: null` sends the body with no Content-Type at all. */
-export const jsonInit = (body: unknown, { method = 'POST', contentType = 'application/json' as string | null, headers = {} as Record<string, string> } = {}): RequestInit => ({
-  method,
+export const jsonInit = (
+  body: unknown,
+  { method = 'POST', contentType = 'application/json' as string | null, headers = {} as Record<string, string>, contentLength = true } = {},
+): RequestInit => {
   // Bytes, not a string: a string body makes fetch add text/plain on its own.
-  body: typeof body === 'string' ? new TextEncoder().encode(body) : new TextEncoder().encode(JSON.stringify(body)),
-  headers: { ...(contentType === null ? {} : { 'content-type': contentType }), ...headers },
-})
+  const bytes = new TextEncoder().encode(typeof body === 'string' ? body : JSON.stringify(body))
+  return {
+    method,
+    body: bytes,
+    headers: {
+      ...(contentType === null ? {} : { 'content-type': contentType }),
+      // What real clients send; `contentLength: false` leaves it out, as a chunked upload would.
+      ...(contentLength ? { 'content-length': String(bytes.byteLength) } : {}),
+      ...headers,
+    },
+  }
+}

@@ -22,7 +22,7 @@ export const tableOf = (
     def: r.def,
   }))
   const register = (mount: RouteEntry['mount']) => (app: OpenAPIHono, bind: Bind) => {
-    for (const e of entries) if (e.mount === mount) app.openapi(bind(e) as never, bind.handler(e) as never)
+    for (const e of entries) if (e.mount === mount) bind.register(app, e)
     return app
   }
   return { entries, registerService: register('service'), registerRoot: register('root') }

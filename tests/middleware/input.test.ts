@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { defineRoute } from '#lib/route.ts'
+import { CodeMsg, json, z } from '#lib/schemas.ts'
+import { jsonInit, testApp } from '../helpers/app.ts'
+import { tableOf } from '../helpers/router.ts'
+
+const Body = z.object({ name: z.string().min(1).max(8), count: z.number().int().optional() })
+const Query = z.object({ verbose: z.enum(['0', '1']).optional(), tag: z.union([z.string(), z.array(z.string())]).optional() })
+const Params = z.object({ id: z.string().regex(/^\d+$/) })
+const Headers = z.object({ 'X-Team': z.string().min(2) })
+const Cookies = z.object({ session: z.string().optional() })
+const Slow = z.object({ name: z.string().refine(async (v) => v !== 'taken', 'name is taken') })
+
+const echo = (c: any) =>
+  c.json({ code: 200, msg: JSON.stringify({ param: c.req.valid('param'), query: c.req.valid('query'), json: c.req.valid('json'), header: c.req.valid('header'), cookie: c.req.valid('cookie') }) }, 200)
+
+const routes = () =>
+  tableOf([
+    {
+      method: 'post',
+      path: '/items/{id}',
+      def: defineRoute(
+        { request: { params: Params, query: Query, headers: Headers, cookies: Cookies, body: { required: true, content: { 'application/json': { schema: Body } } } }, responses: { 200: json(CodeMsg, 'ok') } },
+        echo,
+      ),
+    },
+    { method: 'put', path: '/loose', def: defineRoute({ request: { body: { content: { 'application/json': { schema: Body } } } }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
+    { method: 'post', path: '/slow', def: defineRoute({ request: { body: { required: true, content: { 'application/json': { schema: Slow } } } }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
+    { method: 'delete', path: '/things/{id}', def: defineRoute({ request: { params: Params }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
+    { method: 'get', path: '/things/{id}', def: defineRoute({ request: { params: Params, query: Query }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
+  ])
+
+const app = (env: Record<string, string> = {}) => testApp({ flyer_body_limit: '256', ...env }, { router: routes() }).app
+const team = { 'x-team': 'ops', cookie: 'session=abc' }
+
+/** Status and body without the per-request logId: what a client can compare. */
+const answer = async (res: Response) => {
+  const body = (await res.json()) as Record<string, unknown>
+  delete body.logId
+  return { status: res.status, body }
+}
+
+/** [name, path, body, init options] — each sent with Content-Length (the one-step path) and without (the general chain). */
+const cases: [string, string, unknown, Parameters<typeof jsonInit>[1]][] = [
+  ['a valid request', '/flyer/v1/items/7?verbose=1&tag=a&tag=b', { name: 'disk', count: 2 }, { headers: team }],
+  ['a bad body field', '/flyer/v1/items/7', { name: '', count: 1.5 }, { headers: team }],
+  ['a bad path parameter (checked before the body)', '/flyer/v1/items/x', { name: '' }, { headers: team }],
+  ['a bad query value', '/flyer/v1/items/7?verbose=2', { name: 'a' }, { headers: team }],
+  ['a missing header', '/flyer/v1/items/7', { name: 'a' }, {}],
+  ['malformed JSON (before any validator)', '/flyer/v1/items/x', '{"name":', { headers: team }],
+  ['an empty body', '/flyer/v1/items/7', '', { headers: team }],
+  ['prototype poisoning', '/flyer/v1/items/7', '{"__proto__":{"x":1},"name":"a"}', { headers: team }],
+  ['a body above the limit', '/flyer/v1/items/7', { name: 'a', pad: 'x'.repeat(400) }, { headers: team }],
+  ['Content-Type with charset', '/flyer/v1/items/7', { name: 'a' }, { headers: team, contentType: 'application/json; charset=utf-8' }],
+  ['Content-Type text/plain', '/flyer/v1/items/7', { name: 'a' }, { headers: team, contentType: 'text/plain' }],
+  ['no Content-Type', '/flyer/v1/items/7', { name: 'a' }, { headers: team, contentType: null }],
+  ['an optional body, valid', '/flyer/v1/loose', { name: 'a' }, { method: 'PUT' }],
+  ['an optional body, absent', '/flyer/v1/loose', '', { method: 'PUT', contentType: null }],
+  ['an async refinement, failing', '/flyer/v1/slow', { name: 'taken' }, {}],
+  ['an async refinement, passing', '/flyer/v1/slow', { name: 'free' }, {}],
+  ['a DELETE without a body', '/flyer/v1/things/9', '', { method: 'DELETE', contentType: null }],
+  ['a DELETE with a bad id', '/flyer/v1/things/x', '', { method: 'DELETE', contentType: null }],
+  ['a DELETE with a JSON body', '/flyer/v1/things/9', { why: 'old' }, { method: 'DELETE' }],
+]
+
+describe('the one-step input of a route', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it.each(cases)('answers %s as the general validator chain does', async (_name, path, body, init) => {
+    const a = app()
+    const fast = await answer(await a.request(path, jsonInit(body, init)))
+    const general = await answer(await a.request(path, jsonInit(body, { ...init, contentLength: false })))
+    expect(fast).toEqual(general)
+  })
+
+  it('answers a valid request with every part validated', async () => {
+    const res = await app().request('/flyer/v1/items/7?verbose=1&tag=a&tag=b', jsonInit({ name: 'disk' }, { headers: team }))
+    expect(JSON.parse((await res.json()).msg)).toEqual({
+      param: { id: '7' },
+      query: { verbose: '1', tag: ['a', 'b'] },
+      json: { name: 'disk' },
+      header: { 'X-Team': 'ops' },
+      cookie: { session: 'abc' },
+    })
+  })
+
+  it('names the first failing part as the general chain does: body parse, then query, path, header, cookie, body schema', async () => {
+    const msg = async (path: string, body: unknown, headers: Record<string, string>) => (await (await app().request(path, jsonInit(body, { headers }))).json()).msg as string
+    expect(await msg('/flyer/v1/items/x?verbose=2', { name: '' }, {})).toMatch(/^query\.verbose/)
+    expect(await msg('/flyer/v1/items/x', { name: '' }, {})).toMatch(/^path\.id/)
+    expect(await msg('/flyer/v1/items/7', { name: '' }, {})).toMatch(/^header\.X-Team/)
+    expect(await msg('/flyer/v1/items/7', { name: '' }, team)).toMatch(/^body\.name/)
+  })
+
+  it('validates a plainly framed JSON body synchronously, and hands other framings to zod-openapi’s validators', async () => {
+    const sync = vi.spyOn(Body, 'safeParse')
+    const async = vi.spyOn(Body, 'safeParseAsync')
+    const a = app()
+    await a.request('/flyer/v1/items/7', jsonInit({ name: 'a' }, { headers: team }))
+    expect([sync.mock.calls.length, async.mock.calls.length]).toEqual([1, 0])
+    await a.request('/flyer/v1/items/7', jsonInit({ name: 'a' }, { headers: team, contentLength: false }))
+    expect(async.mock.calls.length).toBe(1)
+  })
+
+  it('keeps the parsed body for the access log, secrets redacted', async () => {
+    const { app: a, logs } = testApp({}, {})
+    await a.request('/flyer/v1/demo', jsonInit({ msgContent: 'x', password: 'hunter2' }))
+    expect(JSON.parse(logs.access[0]?.body as string)).toEqual({ msgContent: 'x', password: '[REDACTED]' })
+  })
+
+  it('runs a route with auth on through the general chain, credentials checked first', async () => {
+    const res = await testApp({ flyer_auth_enable: '1', flyer_auth_user: 'ops', flyer_auth_pass: 'pw' }, { router: routes() }).app.request(
+      '/flyer/v1/items/x',
+      jsonInit({ name: '' }, { headers: team }),
+    )
+    expect(res.status).toBe(401)
+  })
+})
