@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { loadConfig } from '#lib/config.ts'
 import { defineRoute } from '#lib/route.ts'
+import { serveNode } from '#lib/serve-node.ts'
 import { CodeMsg, json, z } from '#lib/schemas.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
 import { tableOf } from '../helpers/router.ts'
@@ -114,5 +116,33 @@ describe('the one-step input of a route', () => {
       jsonInit({ name: '' }, { headers: team }),
     )
     expect(res.status).toBe(401)
+  })
+})
+
+describe('the one-step input over a real socket', () => {
+  it('answers a chunked JSON body (the general chain) as the same body with Content-Length', async () => {
+    const { server, port } = await serveNode({ fetch: app().fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
+    try {
+      const send = async (path: string, body: string, chunked: boolean) => {
+        const init = { method: 'POST', headers: { ...team, 'content-type': 'application/json' } }
+        const res = chunked
+          ? await fetch(`http://127.0.0.1:${port}${path}`, { ...init, body: new Blob([body]).stream(), duplex: 'half' } as RequestInit)
+          : await fetch(`http://127.0.0.1:${port}${path}`, { ...init, body })
+        return answer(res)
+      }
+      for (const [path, body] of [
+        ['/flyer/v1/items/7?tag=a', '{"name":"disk"}'],
+        ['/flyer/v1/items/7', '{"name":""}'],
+        ['/flyer/v1/items/7', '{"name":'],
+        ['/flyer/v1/items/7', JSON.stringify({ name: 'a', pad: 'x'.repeat(400) })],
+      ] as const) {
+        const sized = await send(path, body, false)
+        expect(await send(path, body, true), `${path} ${body.slice(0, 20)}`).toEqual(sized)
+      }
+      expect((await send('/flyer/v1/items/7', '{"name":"disk"}', true)).body.code).toBe(200)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
   })
 })
