@@ -30,6 +30,13 @@ const routes = () =>
     { method: 'post', path: '/slow', def: defineRoute({ request: { body: { required: true, content: { 'application/json': { schema: Slow } } } }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
     { method: 'delete', path: '/things/{id}', def: defineRoute({ request: { params: Params }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
     { method: 'get', path: '/things/{id}', def: defineRoute({ request: { params: Params, query: Query }, responses: { 200: json(CodeMsg, 'ok') } }, echo) },
+    {
+      method: 'post',
+      path: '/wrong',
+      def: defineRoute({ request: { body: { required: true, content: { 'application/json': { schema: Body } } } }, responses: { 200: json(CodeMsg, 'ok') } }, (c: any) =>
+        c.json({ code: 'two hundred' }, 200),
+      ),
+    },
   ])
 
 const app = (env: Record<string, string> = {}) => testApp({ flyer_body_limit: '256', ...env }, { router: routes() }).app
@@ -68,11 +75,13 @@ const cases: [string, string, unknown, Parameters<typeof jsonInit>[1]][] = [
 describe('the one-step input of a route', () => {
   afterEach(() => vi.restoreAllMocks())
 
-  it.each(cases)('answers %s as the general validator chain does', async (_name, path, body, init) => {
-    const a = app()
-    const fast = await answer(await a.request(path, jsonInit(body, init)))
-    const general = await answer(await a.request(path, jsonInit(body, { ...init, contentLength: false })))
-    expect(fast).toEqual(general)
+  it.each(cases)('answers %s as the general validator chain does (response validation off and on)', async (_name, path, body, init) => {
+    for (const validate of ['0', '1']) {
+      const a = app({ flyer_validate_response: validate })
+      const fast = await answer(await a.request(path, jsonInit(body, init)))
+      const general = await answer(await a.request(path, jsonInit(body, { ...init, contentLength: false })))
+      expect(fast, `flyer_validate_response=${validate}`).toEqual(general)
+    }
   })
 
   it('answers a valid request with every part validated', async () => {
@@ -102,6 +111,14 @@ describe('the one-step input of a route', () => {
     expect([sync.mock.calls.length, async.mock.calls.length]).toEqual([1, 0])
     await a.request('/flyer/v1/items/7', jsonInit({ name: 'a' }, { headers: team, contentLength: false }))
     expect(async.mock.calls.length).toBe(1)
+  })
+
+  it('checks the response after the one step when flyer_validate_response=1 (code 40001), and not envelopes', async () => {
+    const a = app({ flyer_validate_response: '1' })
+    for (const contentLength of [true, false]) {
+      expect((await (await a.request('/flyer/v1/wrong', jsonInit({ name: 'a' }, { contentLength }))).json()).code).toBe(40001)
+      expect((await (await a.request('/flyer/v1/wrong', jsonInit({ name: '' }, { contentLength }))).json()).code).toBe(40000)
+    }
   })
 
   it('keeps the parsed body for the access log, secrets redacted', async () => {
