@@ -84,14 +84,14 @@ export const honoPath = (entry: Pick<RouteEntry, 'path' | 'catchAll'>): string =
  * A route with no inputs to validate and no middleware (the app's or its own) gets no middleware at all:
  * its handler, wrapped in the core, is the only one Hono matches, so Hono calls it directly instead of
  * composing a chain (in process, with the header-block change, the health check's cost above bare Hono's
- * fell from ~6 µs to ~2.4 µs a request). A route whose only layers are body parsing and validators gets
- * the same, with them run as one input step (`plan.input`; response validation, when on, around it, so
- * dev runs the path production runs); the general chain it hands unusual requests to is built once, at
- * registration. A route behind auth or with middleware of its own runs the core as its first middleware,
- * ahead of auth, body parsing, response validation, its own middleware and the validators.
+ * fell from ~6 µs to ~2.4 µs a request). A route with no middleware of its own gets the same, with its
+ * body parsing and validators run as one input step (`plan.input`) after auth, and response validation
+ * (dev) around it, so dev runs the path production runs; the general chain it hands unusual requests to
+ * is built once, at registration. A route with middleware of its own runs the core as its first
+ * middleware, ahead of auth, body parsing, response validation, its own middleware and the validators.
  */
 export const createBinder = (c: Config, plan: RoutePlan): Bind => {
-  const shapes = new WeakMap<RouteEntry, { middleware: MiddlewareHandler[]; alone: boolean; body?: MiddlewareHandler; extra: MiddlewareHandler[]; plain: boolean }>()
+  const shapes = new WeakMap<RouteEntry, { middleware: MiddlewareHandler[]; alone: boolean; body?: MiddlewareHandler; outer: MiddlewareHandler[]; plain: boolean }>()
   const shape = (entry: RouteEntry) => {
     let known = shapes.get(entry)
     if (!known) {
@@ -102,10 +102,11 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
       const body = plan.body(entry)
       const rest = [...(auth ? [auth] : []), ...(body ? [body] : []), ...extra, ...own]
       const alone = rest.length === 0 && !hasInput(entry)
-      // No auth and no middleware of its own: one input step can stand for the body layer and validators.
-      // Response validation (a check after the handler, skipping envelopes) runs around that step.
-      const plain = !auth && own.length === 0
-      known = { middleware: alone ? [] : [plan.core, ...rest], alone, body, extra, plain }
+      // No middleware of its own: one input step can stand for the body layer and validators. Auth runs
+      // before it, as before the body layer; response validation (a check after the handler that skips
+      // envelopes) around it.
+      const plain = own.length === 0
+      known = { middleware: alone ? [] : [plan.core, ...rest], alone, body, outer: [...(auth ? [auth] : []), ...extra], plain }
       shapes.set(entry, known)
     }
     return known
@@ -134,7 +135,7 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
   }) as Bind
   bind.register = (app, entry) => {
     const route = bind(entry)
-    const { alone, body, extra, plain } = shape(entry)
+    const { alone, body, outer, plain } = shape(entry)
     const handler = entry.def.handler as Handler
     const input = !alone && plain ? plan.input?.(entry) : undefined
     if (!input) {
@@ -146,7 +147,7 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
     if (!hide) app.openAPIRegistry.registerPath(doc as never)
     const general = chain([...(body ? [body] : []), ...validatorsOf(doc), handler], plan.onError)
     const step = input(handler, general)
-    app.on([entry.method], [route.path.replaceAll(/\/{(.+?)}/g, '/:$1')], plan.wrap(extra.length ? chain([...extra, step], plan.onError) : step))
+    app.on([entry.method], [route.path.replaceAll(/\/{(.+?)}/g, '/:$1')], plan.wrap(outer.length ? chain([...outer, step], plan.onError) : step))
   }
   return bind
 }

@@ -127,12 +127,18 @@ describe('the one-step input of a route', () => {
     expect(JSON.parse(logs.access[0]?.body as string)).toEqual({ msgContent: 'x', password: '[REDACTED]' })
   })
 
-  it('runs a route with auth on through the general chain, credentials checked first', async () => {
-    const res = await testApp({ flyer_auth_enable: '1', flyer_auth_user: 'ops', flyer_auth_pass: 'pw' }, { router: routes() }).app.request(
-      '/flyer/v1/items/x',
-      jsonInit({ name: '' }, { headers: team }),
-    )
-    expect(res.status).toBe(401)
+  it('checks basic auth before the input step, and answers with credentials as the general chain does', async () => {
+    const a = testApp({ flyer_auth_enable: '1', flyer_auth_user: 'ops', flyer_auth_pass: 'pw', flyer_body_limit: '256' }, { router: routes() }).app
+    const creds = { authorization: `Basic ${btoa('ops:pw')}` }
+    // A bad body without credentials: the 401 comes first.
+    expect((await a.request('/flyer/v1/items/x', jsonInit({ name: '' }, { headers: team }))).status).toBe(401)
+    for (const [, path, body, init] of cases) {
+      const withCreds = { ...init, headers: { ...init?.headers, ...creds } }
+      const fast = await answer(await a.request(path, jsonInit(body, withCreds)))
+      const general = await answer(await a.request(path, jsonInit(body, { ...withCreds, contentLength: false })))
+      expect(fast, path).toEqual(general)
+      expect(fast.status, path).not.toBe(401)
+    }
   })
 })
 
