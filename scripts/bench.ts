@@ -9,6 +9,7 @@ import { build } from 'esbuild'
 import { makeManyRoutesProject } from './bench/fixtures.ts'
 import { fixedRate, type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
 import type { OpenLoopResult } from './bench/open-loop.ts'
+import { mainThreadProfile, profileTable } from './bench/profile.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
 import { checks, fixedRateTable, inProcessTable, median, type Row, type Runtime, table } from './bench/report.ts'
 
@@ -43,6 +44,9 @@ Options:
   --only <ids>         Comma-separated substrings of row ids to run, e.g. node:,cold-start.
   --project <dir>      The Flyer checkout to measure (default: this one); for before/after runs.
   --no-build           Use the existing dist/server.mjs.
+  --profile <dir>      After the in-process rows, run each once more under \`node --cpu-prof\`, keep the
+                       profiles in <dir>/<row> (flame graphs: open them in Chrome DevTools › Performance,
+                       VS Code or speedscope) and print each row's functions with the most self time.
   -h, --help           Show this help.
 
 Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:flyer-health-log-off
@@ -62,6 +66,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     project: { type: 'string', default: '.' },
     'no-build': { type: 'boolean', default: false },
+    profile: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 })
@@ -313,9 +318,9 @@ const inProcessCases = (): InProcessCase[] => [
 ]
 
 /** One run of the in-process driver, pinned like the servers: CPU µs per request and requests/s. */
-const inProcessOnce = (c: InProcessCase, bareDir: string): { cpuUs: number; rps: number } => {
+const inProcessOnce = (c: InProcessCase, bareDir: string, profileDir?: string): { cpuUs: number; rps: number } => {
   const env = c.target === 'flyer' ? { ...process.env, ...flyerServer('node', project, Boolean(c.accessLog), `inproc-${c.id.split(':')[1]}`).env } : process.env
-  const args = [join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(project, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))]
+  const args = [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(project, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))]
   const [cmd, ...rest] = [...pin.server, process.execPath, ...args]
   const r = spawnSync(cmd!, rest, { cwd: bareDir, env, encoding: 'utf8', timeout: 60_000 })
   const line = r.stdout.trim().split('\n').at(-1) ?? ''
@@ -345,6 +350,25 @@ const runInProcess = (c: InProcessCase, bareDir: string, baseline: InProcessCase
   }
   progress(`${c.id}: ${row.failed ? `failed (${row.failed})` : `${row.cpuUs!.toFixed(2)} µs/request`}`)
   return row
+}
+
+/** One more run of each in-process row under `--cpu-prof`, its profiles kept in `<dir>/<row>`. */
+const profileInProcess = (cases: InProcessCase[], bareDir: string, dir: string): { scenario: string; file: string }[] => {
+  const found: { scenario: string; file: string }[] = []
+  for (const c of cases) {
+    const into = join(dir, c.id.replace(':', '-'))
+    rmSync(into, { recursive: true, force: true })
+    try {
+      inProcessOnce(c, bareDir, into)
+      const file = mainThreadProfile(into)
+      if (!file) throw new Error(`no main-thread profile in ${into}`)
+      found.push({ scenario: c.scenario, file })
+      progress(`${c.id}: profile in ${file}`)
+    } catch (err) {
+      progress(`${c.id}: profiling failed (${(err as Error).message.split('\n')[0]})`)
+    }
+  }
+  return found
 }
 
 /** Seconds a just-started worker is left without requests before its idle RSS is read. */
@@ -445,6 +469,7 @@ const main = async () => {
 
   const inProcess = inProcessCases()
   for (const c of inProcess) if (wanted(c.id)) rows.push(runInProcess(c, bareDir, inProcess.find((b) => b.baseline)!))
+  const profiles = values.profile ? profileInProcess(inProcess.filter((c) => wanted(c.id)), bareDir, resolve(values.profile)) : []
 
   const manyDir = join(tmp, `routes-${routeCount}`)
   const needMany = ['node', 'bun'].some((rt) => wanted(`${rt}:cold-start-1000`))
@@ -472,6 +497,7 @@ const main = async () => {
     console.log(`\nIn process (no sockets, no kernel, no load generator: node:http fed from memory, 64 connections; least CPU of ${runs} runs, each after a run of bare Hono; ratio: median over those pairs):\n`)
     console.log(inProcessTable(rows))
   }
+  for (const p of profiles) console.log(`\nProfile, in process: ${p.scenario} (main thread, ${p.file}):\n\n${profileTable(p.file)}`)
   console.log('\nTargets:')
   for (const c of results) console.log(`  ${c.ok ? 'ok  ' : 'MISS'} ${c.what}: ${c.detail}`)
   if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, stalls, date: new Date().toISOString(), project, rows, targets: results }, null, 2)}\n`)

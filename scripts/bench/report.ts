@@ -80,7 +80,7 @@ const ratio = (v: number | undefined) => (v === undefined ? '—' : `${v.toFixed
 export const HEADER = ['scenario', 'req/s', 'p50', 'p99', 'CPU/req', 'peak RSS', 'req/s vs bare Hono', 'p99 vs bare Hono'] as const
 
 /** Columns padded to their widest cell, so the table reads in a terminal and pastes into Markdown. */
-const markdownTable = (header: readonly string[], body: readonly string[][]): string => {
+export const markdownTable = (header: readonly string[], body: readonly string[][]): string => {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
   const line = (cs: readonly string[]) => `| ${cs.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')

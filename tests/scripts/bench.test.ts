@@ -1,6 +1,10 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
 import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
+import { type CpuProfile, mainThreadProfile, topSelf } from '../../scripts/bench/profile.ts'
 import { checks, fixedRateTable, inProcessTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
 
 // The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
@@ -135,5 +139,42 @@ describe('bench: 1000-route fixture', () => {
     expect(fixtureSource(4)).toContain("from '#lib/route.ts'")
     expect(fixtureSource(5)).toMatch(/export const GET = defineRoute\(/)
     expect(fixtureSource(5)).toContain('params: z.object({ id:')
+  })
+})
+
+describe('bench --profile', () => {
+  const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionName, url, lineNumber })
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)') },
+      { id: 2, callFrame: frame('(idle)') },
+      { id: 3, callFrame: frame('json', 'file:///srv/dist/chunks/app-B2SGN25M.mjs', 2853) },
+      { id: 4, callFrame: frame('', 'node:internal/process/task_queues', 66) },
+      { id: 5, callFrame: frame('(garbage collector)') },
+    ],
+    samples: [2, 3, 3, 4, 5, 3, 2],
+    timeDeltas: [500, 10, 20, 10, 30, 10, 500],
+  }
+
+  it('ranks functions by self time as shares of the busy time, idle left out', () => {
+    expect(topSelf(profile)).toEqual([
+      { name: 'json app.mjs:2854', share: 0.5 },
+      { name: '(garbage collector)', share: 0.375 },
+      { name: '(anonymous) task_queues:67', share: 0.125 },
+    ])
+    expect(topSelf(profile, 1)).toHaveLength(1)
+    expect(topSelf({ ...profile, samples: [2], timeDeltas: [100] })).toEqual([])
+  })
+
+  it("finds the main thread's profile among a process's", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flyer-prof-'))
+    try {
+      for (const f of ['CPU.20261127.054938.4587.1.002.cpuprofile', 'CPU.20261127.054938.4587.0.001.cpuprofile', 'notes.txt']) writeFileSync(join(dir, f), '{}')
+      expect(mainThreadProfile(dir)).toBe(join(dir, 'CPU.20261127.054938.4587.0.001.cpuprofile'))
+      rmSync(join(dir, 'CPU.20261127.054938.4587.0.001.cpuprofile'))
+      expect(mainThreadProfile(dir)).toBeUndefined()
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
