@@ -129,7 +129,9 @@ export const fastInput = (method: string, request: RequestParts | undefined, { h
   }
   const settle = (c: Context, part: Part, value: unknown, result: Maybe<Result>): Maybe<Outcome> => {
     if (result instanceof Promise) return result.then((r) => settle(c, part, value, r))
-    const answer = hook({ data: value, ...result, target: part.target }, c)
+    // What @hono/zod-validator hands the hook (`{ data: value, ...result, target }`), built without the
+    // spread: spreading a failed result copies it through its lazy `error` getter, slowly.
+    const answer = hook(result.success ? { success: true, data: result.data, target: part.target } : { success: false, data: value, error: result.error, target: part.target }, c)
     if (answer instanceof Response) return answer
     if (!result.success) return c.json(result, 400)
     c.req.addValidatedData(part.target, result.data as object)
