@@ -54,7 +54,7 @@ export interface RoutePlan {
  * those of its match.
  */
 const chain = (handlers: readonly Handler[], onError: (err: Error, c: Context) => Response | Promise<Response>): Handler =>
-  function general(c: Context) {
+  function chained(c: Context) {
     const dispatch = async (i: number): Promise<void> => {
       const handler = handlers[i]
       if (!handler) return
