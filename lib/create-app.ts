@@ -124,6 +124,7 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   // On the routes of the methods that carry a body only. The limit and the JSON parsing share one layer
   // (one dispatch and promise fewer per request).
   const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
+  const readsBody = (e: RouteEntry) => BODY_METHODS.has(e.method)
   const parseJson = jsonBody()
   const limitAndParseBody: MiddlewareHandler = function limitAndParseBody(ctx, next) {
     const length = ctx.req.header('content-length')
@@ -146,10 +147,10 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
     core: coreLayer,
     wrap,
     auth: (e) => (auth && !(e.def.config.auth === false || isOpen(served(e))) ? auth : undefined),
-    body: (e) => (BODY_METHODS.has(e.method) ? limitAndParseBody : undefined),
+    body: (e) => (readsBody(e) ? limitAndParseBody : undefined),
     hook: defaultHook,
     onError: errorHandler,
-    input: (e) => fastInput(e.method, e.def.config.request as never, inputOptions),
+    input: (e) => fastInput(readsBody(e), e.def.config.request as never, inputOptions),
   })
   const service = new OpenAPIHono({ defaultHook })
   router.registerService(service, bind)

@@ -35,7 +35,6 @@ interface RequestParts {
 type Outcome = Response | undefined
 type Maybe<T> = T | Promise<T>
 
-const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete'])
 /** Content-Types every JSON check on the general path (Flyer's, zod-openapi's gate, Hono's validator) accepts as is. */
 const PLAIN_JSON = /^application\/json(;\s*charset=utf-8)?$/i
 const DIGITS = /^\d+$/
@@ -91,10 +90,15 @@ const headerReader = (schema: Schema) => {
  * whose framing or Content-Type that chain treats specially — no Content-Length, chunked, no or an
  * unusual Content-Type — are handed to `general`, the chain itself, so edge cases keep one implementation.
  * @example
- * const step = fastInput('post', config.request, { hook, bodyLimit, tooLarge })
+ * const step = fastInput(true, config.request, { hook, bodyLimit, tooLarge }) // a POST: the app parses its body
  * app.post('/demo', wrap(step!(handler, generalChain)))
  */
-export const fastInput = (method: string, request: RequestParts | undefined, { hook, bodyLimit, tooLarge }: InputOptions) => {
+export const fastInput = (
+  /** Whether the app reads this route's body (its method carries one): the same rule as its body layer. */
+  readsBody: boolean,
+  request: RequestParts | undefined,
+  { hook, bodyLimit, tooLarge }: InputOptions,
+) => {
   const parts: Part[] = []
   const add = (target: Part['target'], schema: unknown, read: Part['read']) => {
     if (!isSchema(schema)) return false
@@ -112,7 +116,6 @@ export const fastInput = (method: string, request: RequestParts | undefined, { h
     // One JSON schema under exactly `application/json`: the common case, and one validator on the general path.
     if (types.length !== 1 || types[0] !== 'application/json' || !add('json', content['application/json']?.schema, readJson)) return undefined
   }
-  const readsBody = BODY_METHODS.has(method)
   // A body declared on a GET is read by Hono's validator alone, without Flyer's JSON parser: not covered.
   if (declaresBody && !readsBody) return undefined
 
