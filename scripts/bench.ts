@@ -27,7 +27,9 @@ The p99 target is about latency at the same load: for the health-check and POST-
 generator (scripts/bench/open-loop.ts: requests leave at a fixed rate, half the row's best req/s, and
 each latency counts from when the request was due) drives bare Hono and then the row at that same rate,
 slice after slice; beside that table a 2-s clock-reading loop on the server's CPU shows how long the
-machine itself stalls. Idle RSS is read 1 s after start and again after 10 s without
+machine itself stalls. Start-up is read beside two baselines of the same run: an empty process
+(\`node -e 0\`; again without NODE_EXTRA_CA_CERTS when it is set, since Node reads that file at every
+start) and bare Hono's own cold start. Idle RSS is read 1 s after start and again after 10 s without
 requests (the target uses the latter). Runs \`npm run build\` first;
 Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\` with flyer_workers=1, the app log file off
 and the access log (when on) in a temp folder.
@@ -52,7 +54,8 @@ Options:
 Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:flyer-health-log-off
 node:flyer-health-log-file node:flyer-demo node:flyer-validation bun:bare-hono bun:bare-hono-post
 bun:flyer-… (same four) node:inproc-bare-hono node:inproc-flyer-health-log-off
-node:inproc-flyer-health-log-file node:inproc-bare-hono-post node:inproc-flyer-demo {node,bun}:cold-start-demo
+node:inproc-flyer-health-log-file node:inproc-bare-hono-post node:inproc-flyer-demo {node,bun}:empty-process
+node:empty-process-no-extra-ca {node,bun}:cold-start-bare {node,bun}:cold-start-demo
 {node,bun}:cold-start-1000 {node,bun}:idle-rss (settled) {node,bun}:idle-rss-boot (1 s after start)`
 
 const { values } = parseArgs({
@@ -381,27 +384,66 @@ const workerRssMb = (pid: number) => {
   return Math.max(...workers.map((p) => statusMb(p, 'VmRSS') ?? 0)) || undefined
 }
 
-const runColdStart = async (rt: Runtime, id: string, scenario: string, cwd: string, idleId?: string): Promise<Row[]> => {
+/** Runs of an empty process per figure: each is a few tens of ms. */
+const EMPTY_RUNS = 10
+
+/**
+ * What the runtime itself costs to start: an empty process (`node -e 0`), spawn to exit, pinned like the
+ * servers; the median of EMPTY_RUNS. Flyer starts two (the primary and a worker). NODE_EXTRA_CA_CERTS,
+ * when set, makes every Node process read and parse that file at start, so Node gets a second row
+ * without it.
+ */
+const emptyProcess = (rt: Runtime): Row[] => {
+  const once = (env: NodeJS.ProcessEnv) => {
+    const runtime = runtimeCmd(rt)
+    if (!runtime) throw new Error(`${rt} not found`)
+    const [cmd, ...rest] = [...pin.server, ...runtime, '-e', '0']
+    const t0 = performance.now()
+    const r = spawnSync(cmd!, rest, { env, stdio: 'ignore', timeout: 10_000 })
+    if (r.status !== 0) throw new Error(`${rt} -e 0 exited with ${r.status ?? r.signal}`)
+    return performance.now() - t0
+  }
+  const row = (id: string, scenario: string, env: NodeJS.ProcessEnv): Row => {
+    const out: Row = { id: `${rt}:${id}`, scenario, runtime: rt, kind: 'start' }
+    try {
+      const times = Array.from({ length: EMPTY_RUNS }, () => once(env))
+      out.p50Ms = median(times)
+      out.p99Ms = Math.max(...times)
+    } catch (err) {
+      out.failed = (err as Error).message
+    }
+    progress(`${out.id}: ${out.failed ? `failed (${out.failed})` : `${out.p50Ms!.toFixed(0)} ms`}`)
+    return out
+  }
+  const rows = [row('empty-process', `an empty process (\`${rt} -e 0\`), start to exit (median / slowest)`, process.env)]
+  if (rt === 'node' && process.env.NODE_EXTRA_CA_CERTS) {
+    const { NODE_EXTRA_CA_CERTS: _, ...without } = process.env
+    rows.push(row('empty-process-no-extra-ca', 'the same without NODE_EXTRA_CA_CERTS (set on this machine)', without))
+  }
+  return rows
+}
+
+const runColdStart = async (rt: Runtime, id: string, scenario: string, server: Server, idleId?: string): Promise<Row[]> => {
   const row: Row = { id: `${rt}:${id}`, scenario, runtime: rt, kind: 'start' }
   const idle: Row | undefined = idleId ? { id: `${rt}:${idleId}-boot`, scenario: 'RSS per worker 1 s after start (demo app)', runtime: rt, kind: 'idle' } : undefined
   const settled: Row | undefined = idleId ? { id: `${rt}:${idleId}`, scenario: `idle RSS per worker, settled (demo app, ${SETTLE_S} s without requests)`, runtime: rt, kind: 'idle' } : undefined
   const times: number[] = []
   try {
     for (let i = 0; i < runs; i++) {
-      const server = await launch(rt, flyerServer(rt, cwd, true, `${rt}-${id}`), `${rt}-${id}`)
+      const running = await launch(rt, server, `${rt}-${id}`)
       try {
-        times.push(await waitFor200(health(server.port).url, server.t0, { child: server.started.child }))
-        row.rssMb = Math.max(row.rssMb ?? 0, workerRssMb(server.started.pid) ?? 0)
+        times.push(await waitFor200(health(running.port).url, running.t0, { child: running.started.child }))
+        row.rssMb = Math.max(row.rssMb ?? 0, workerRssMb(running.started.pid) ?? 0)
         if (idle && settled && i === 0) {
           await sleep(1000)
-          idle.rssMb = workerRssMb(server.started.pid)
+          idle.rssMb = workerRssMb(running.started.pid)
           // V8 gives the start-up garbage back once the heap has been quiet for a while (its memory
           // reducer, ~8 s): what an idle worker holds is the reading after that.
           await sleep((SETTLE_S - 1) * 1000)
-          settled.rssMb = workerRssMb(server.started.pid)
+          settled.rssMb = workerRssMb(running.started.pid)
         }
       } finally {
-        await stop(server.started)
+        await stop(running.started)
       }
     }
     row.p50Ms = median(times)
@@ -478,8 +520,10 @@ const main = async () => {
     makeManyRoutesProject(project, manyDir, routeCount)
   }
   for (const rt of ['node', 'bun'] as const) {
-    if (wanted(`${rt}:cold-start-demo`) || wanted(`${rt}:idle-rss`) || wanted(`${rt}:idle-rss-boot`)) rows.push(...(await runColdStart(rt, 'cold-start-demo', 'cold start to first 200, demo app (median / slowest)', project, 'idle-rss')))
-    if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, manyDir)))
+    if (wanted(`${rt}:empty-process`)) rows.push(...emptyProcess(rt))
+    if (wanted(`${rt}:cold-start-bare`)) rows.push(...(await runColdStart(rt, 'cold-start-bare', 'cold start to first 200, bare Hono (median / slowest)', bareHono(rt, bareDir))))
+    if (wanted(`${rt}:cold-start-demo`) || wanted(`${rt}:idle-rss`) || wanted(`${rt}:idle-rss-boot`)) rows.push(...(await runColdStart(rt, 'cold-start-demo', 'cold start to first 200, demo app (median / slowest)', flyerServer(rt, project, true, `${rt}-cold-start-demo`), 'idle-rss')))
+    if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, flyerServer(rt, manyDir, true, `${rt}-cold-start-1000`))))
   }
 
   const sameRate = rows.some((r) => r.fixed)

@@ -109,6 +109,22 @@ describe('bench: report', () => {
     expect(Object.keys(byWhat).some((w) => w.startsWith('bun: health_check'))).toBe(false)
   })
 
+  it("reads the cold start beside the same run's start-up baselines", () => {
+    const start = (id: string, p50Ms: number): Row => ({ id: `node:${id}`, scenario: id, runtime: 'node', kind: 'start', p50Ms, p99Ms: p50Ms })
+    const demo = start('cold-start-demo', 280)
+    const alone = checks([demo]).find((c) => c.what === 'node: cold start, demo app ≤ 300 ms')
+    expect(alone?.detail).toBe('280 ms')
+    const withBases = checks([start('empty-process', 52), start('empty-process-no-extra-ca', 22), start('cold-start-bare', 84), demo])
+    expect(withBases.find((c) => c.what === 'node: cold start, demo app ≤ 300 ms')).toEqual({
+      what: 'node: cold start, demo app ≤ 300 ms',
+      ok: true,
+      detail: '280 ms (this run: bare Hono 84 ms, an empty process 52 ms, without NODE_EXTRA_CA_CERTS 22 ms)',
+    })
+    // A failed baseline is left out rather than read as 0 ms.
+    const failed = checks([{ ...start('cold-start-bare', 84), failed: 'bun not found' }, demo])
+    expect(failed.find((c) => c.what === 'node: cold start, demo app ≤ 300 ms')?.detail).toBe('280 ms')
+  })
+
   it('checks p99 at the same req/s when the fixed-rate comparison ran, and prints it in its own table', () => {
     const fixed: Row = { ...rows[2]!, fixed: { rate: 10000, p50Ms: 0.05, p99Ms: 1.8, baseP50Ms: 0.04, baseP99Ms: 1.5, pairedP99: 1.2, errors: 0 } }
     const byWhat = Object.fromEntries(checks([rows[0]!, fixed]).map((c) => [c.what, c]))
