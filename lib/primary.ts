@@ -1,14 +1,16 @@
 import cluster, { type Worker } from 'node:cluster'
+import { mkdirSync } from 'node:fs'
+import { resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { HEARTBEAT_MS, isFlyerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.ts'
 import { config, redactedConfig, type Config } from './config.ts'
 import { cgroupCpuLimit, workerCount } from './cpu-limit.ts'
 import { isLogMessage } from './log-forward.ts'
-import { closeLogs, logger, openPrimaryLogs, writeForwarded } from './logger.ts'
+import { openLogWriters, primaryLog } from './primary-log.ts'
 
 /**
  * The primary process: forks `flyer_workers` workers (node:cluster) and keeps them alive. It never loads
- * routes or clients — only config, the logger and this file — so it stays small and cannot be taken down
+ * routes or clients — only config, its log and this file — so it stays small and cannot be taken down
  * by application code. It replaces dead, hung, worn-out (max-requests) and bloated (max-rss) workers,
  * reloads all of them one by one on SIGHUP, and drains everything on SIGTERM/SIGINT.
  */
@@ -53,8 +55,10 @@ export interface PrimaryOptions {
 
 /** Runs the primary until SIGTERM/SIGINT; SIGHUP replaces every worker one by one. */
 export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}): Promise<void> => {
-  await openPrimaryLogs(c)
-  const log = logger()
+  // The log opens once a worker listens (primary-log.ts): until then the CPU goes to the worker. A log
+  // folder that cannot be made still stops Flyer here, before any worker starts.
+  if (c.log.file && !c.dev) mkdirSync(resolve(c.log.dir), { recursive: true })
+  const log = primaryLog(openLogWriters(c))
   const cpuLimit = cgroupCpuLimit()
   const count = workerCount(c.workers, () => cpuLimit)
   log.info({ config: redactedConfig(c) }, 'effective configuration')
@@ -193,10 +197,11 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
       announced = true
       log.info({ url: `http://${c.host}:${port}${c.prefix}/docs`, workers: count }, `Flyer listening on ${c.host}:${port}`)
     }
+    openLog()
   }
 
   const onMessage = (t: Tracked, m: unknown) => {
-    if (isLogMessage(m)) return writeForwarded(m.stream, m.data, c)
+    if (isLogMessage(m)) return log.forwarded(m.stream, m.data)
     if (!isFlyerMessage(m)) return
     const msg = m as WorkerMessage
     t.lastBeat = Date.now()
@@ -209,6 +214,7 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
   }
 
   const onExit = (t: Tracked, code: number | null, signal: string | null) => {
+    openLog()
     const s = slots[t.slot]!
     const info = { worker: t.pid, slot: t.slot, code, signal, uptimeMs: Date.now() - t.forkedAt }
     if (t.state === 'draining' || shuttingDown) {
@@ -259,9 +265,18 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
     (reloading ??= (async () => {
       log.info({ workers: count }, 'SIGHUP: replacing every worker, one at a time')
       for (let slot = 0; slot < slots.length && !shuttingDown; slot++) await replace(slot, 'reload')
-      log.info('reload finished')
+      log.info({}, 'reload finished')
     })().finally(() => (reloading = undefined)))
   process.on('SIGHUP', () => void reload())
+
+  // The log opens when a worker first listens or dies, or after a second (a slow start should not hold
+  // its lines back). One that cannot be opened stops Flyer, as it did when it was opened first.
+  const openLog = () =>
+    void log.open().catch(() => {
+      if (shuttingDown) return
+      process.exitCode = 1
+      void shutdown('the log could not be opened')
+    })
 
   const shutdown = async (why: string) => {
     shuttingDown = true
@@ -273,7 +288,7 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
     for (const t of all) drainWorker(t)
     await Promise.all(all.map((t) => t.exited))
     log.info({ ms: Date.now() - started, restarts }, 'Flyer stopped')
-    await closeLogs()
+    await log.close()
   }
 
   closeWithGrace(
@@ -296,7 +311,7 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
   // Workers' /metrics ask the primary for the sum over all workers (prom-client's AggregatorRegistry,
   // loaded at the first scrape). The wiring is set up while the workers start: none can ask before it
   // has loaded the app and listened.
-  const metrics = c.metrics ? import('./metrics.ts') : undefined
   for (let slot = 0; slot < count; slot++) startSlot(slot)
-  ;(await metrics)?.setupPrimaryMetrics()
+  setTimeout(openLog, 1000).unref()
+  if (c.metrics) (await import('./metrics.ts')).setupPrimaryMetrics()
 }

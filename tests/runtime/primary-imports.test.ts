@@ -49,6 +49,27 @@ describe('the primary process stays small', () => {
     expect(primary.sources.filter((s) => /node_modules\/(hono|@hono)\//.test(s))).toEqual([])
   })
 
+  it('forks its workers before loading pino: the log opens once a worker listens (lib/primary-log.ts)', () => {
+    // What the primary has loaded when runPrimary starts: server.mjs and the primary chunk, static imports only.
+    const seen = new Set<string>()
+    const visit = (out: string) => {
+      if (seen.has(out)) return
+      seen.add(out)
+      for (const imp of meta.outputs[out]!.imports) if (!imp.external && imp.kind === 'import-statement') visit(imp.path)
+    }
+    visit(`${dir}/server.mjs`)
+    const primaryChunk = meta.outputs[`${dir}/server.mjs`]!.imports.find((i) => /\/primary-[^/]+\.mjs$/.test(i.path))!.path
+    visit(primaryChunk)
+    const sources = [...seen].flatMap((o) => Object.keys(meta.outputs[o]!.inputs))
+    const packages = [...seen].flatMap((o) => meta.outputs[o]!.imports.filter((i) => i.external && i.kind === 'import-statement').map((i) => i.path))
+    expect(sources).toContain('lib/primary.ts')
+    expect(sources).toContain('lib/primary-log.ts')
+    expect(sources).not.toContain('lib/logger.ts')
+    expect(packages.filter((p) => /^pino/.test(p))).toEqual([])
+    // …and it does load them later (so the check above can fail).
+    expect(loaded(primaryChunk, () => true).sources).toContain('lib/logger.ts')
+  })
+
   it('workers do load them (the check above can fail)', () => {
     const entry = `${dir}/server.mjs`
     const worker = loaded(entry, (p) => /\/(worker|app|serve-node)-[^/]+\.mjs$/.test(p))
