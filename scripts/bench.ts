@@ -32,7 +32,7 @@ machine itself stalls. Start-up is read beside two baselines of the same run: an
 start) and bare Hono's own cold start. Idle RSS is read 1 s after start and again after 10 s without
 requests (the target uses the latter). Runs \`npm run build\` first;
 Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\` with flyer_workers=1, the app log file off
-and the access log (when on) in a temp folder.
+(on, as by default, for the cold starts) and the access log (when on) in a temp folder.
 
 Options:
   --json <file>        Also write the rows, targets and machine to <file>.
@@ -118,14 +118,15 @@ interface Server {
   env?: Record<string, string>
 }
 
-const flyerServer = (rt: Runtime, cwd: string, accessLog: boolean, name: string): Server => ({
+/** Flyer with one worker; the app log file only when asked (the cold starts: it is the default). */
+const flyerServer = (rt: Runtime, cwd: string, accessLog: boolean, name: string, appLogFile = false): Server => ({
   cmd: rt === 'node' ? ['dist/server.mjs'] : ['server.ts'],
   cwd,
   env: {
     NODE_ENV: 'production',
     flyer_host: '127.0.0.1',
     flyer_workers: '1',
-    flyer_log_file: '0',
+    flyer_log_file: appLogFile ? '1' : '0',
     flyer_log_dir: join(tmp, 'logs'),
     flyer_log_level: 'warn',
     flyer_access_log: accessLog ? '1' : '0',
@@ -522,8 +523,8 @@ const main = async () => {
   for (const rt of ['node', 'bun'] as const) {
     if (wanted(`${rt}:empty-process`)) rows.push(...emptyProcess(rt))
     if (wanted(`${rt}:cold-start-bare`)) rows.push(...(await runColdStart(rt, 'cold-start-bare', 'cold start to first 200, bare Hono (median / slowest)', bareHono(rt, bareDir))))
-    if (wanted(`${rt}:cold-start-demo`) || wanted(`${rt}:idle-rss`) || wanted(`${rt}:idle-rss-boot`)) rows.push(...(await runColdStart(rt, 'cold-start-demo', 'cold start to first 200, demo app (median / slowest)', flyerServer(rt, project, true, `${rt}-cold-start-demo`), 'idle-rss')))
-    if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, flyerServer(rt, manyDir, true, `${rt}-cold-start-1000`))))
+    if (wanted(`${rt}:cold-start-demo`) || wanted(`${rt}:idle-rss`) || wanted(`${rt}:idle-rss-boot`)) rows.push(...(await runColdStart(rt, 'cold-start-demo', 'cold start to first 200, demo app (median / slowest)', flyerServer(rt, project, true, `${rt}-cold-start-demo`, true), 'idle-rss')))
+    if (wanted(`${rt}:cold-start-1000`)) rows.push(...(await runColdStart(rt, 'cold-start-1000', `cold start to first 200, ${routeCount} route files (median / slowest)`, flyerServer(rt, manyDir, true, `${rt}-cold-start-1000`, true))))
   }
 
   const sameRate = rows.some((r) => r.fixed)
