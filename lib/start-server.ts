@@ -42,9 +42,17 @@ export const startServer = async ({ loadApp }: StartServerOptions): Promise<void
     await runWorker({ loadApp, supervised: !single })
   } catch (err) {
     // A worker that cannot start: say why, then exit non-zero (the primary restarts it with backoff).
-    const { logger, closeLogs } = await import('./logger.ts')
-    logger().fatal({ err }, cluster.isPrimary ? 'Flyer failed to start' : 'worker failed to start')
-    await closeLogs()
+    const what = cluster.isPrimary ? 'Flyer failed to start' : 'worker failed to start'
+    try {
+      const { logger, closeLogs } = await import('./logger.ts')
+      logger().fatal({ err }, what)
+      await closeLogs()
+    } catch (logErr) {
+      // The log itself cannot be opened (flyer_log_dir not writable, say): say why on stderr instead.
+      const reason = (e: unknown) => (e instanceof Error ? e.message : String(e))
+      const also = reason(logErr) === reason(err) ? '' : ` (and the log could not be opened: ${reason(logErr)})`
+      process.stderr.write(`flyer: ${what}: ${reason(err)}${also}\n`)
+    }
     process.exit(1)
   }
 }
