@@ -31,7 +31,7 @@ machine itself stalls. Start-up is read beside two baselines of the same run: an
 (\`node -e 0\`; again without NODE_EXTRA_CA_CERTS when it is set, since Node reads that file at every
 start) and bare Hono's own cold start. Idle RSS is read 1 s after start and again after 10 s without
 requests (the target uses the latter). Runs \`npm run build\` first;
-Flyer runs as \`node dist/server.mjs\` and \`bun server.ts\` with flyer_workers=1, the app log file off
+Flyer runs as \`node dist/server.mjs\` and \`bun dist/server.mjs\` with flyer_workers=1, the app log file off
 (on, as by default, for the cold starts) and the access log (when on) in a temp folder.
 
 Options:
@@ -120,7 +120,7 @@ interface Server {
 
 /** Flyer with one worker; the app log file only when asked (the cold starts: it is the default). */
 const flyerServer = (rt: Runtime, cwd: string, accessLog: boolean, name: string, appLogFile = false): Server => ({
-  cmd: rt === 'node' ? ['dist/server.mjs'] : ['server.ts'],
+  cmd: ['dist/server.mjs'],
   cwd,
   env: {
     NODE_ENV: 'production',

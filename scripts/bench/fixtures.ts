@@ -43,7 +43,7 @@ const COPIED = ['lib', 'middleware', 'scripts', 'static', 'routes', 'server.ts',
 
 /**
  * A copy of `projectDir` in `dir` with `count` extra route files, built (`scripts/build.ts`: router table
- * and dist/server.mjs) so `node dist/server.mjs` and `bun server.ts` can start it. Never touches projectDir.
+ * and dist/server.mjs) so `node dist/server.mjs` and `bun dist/server.mjs` can start it. Never touches projectDir.
  */
 export const makeManyRoutesProject = (projectDir: string, dir: string, count: number): void => {
   rmSync(dir, { recursive: true, force: true })

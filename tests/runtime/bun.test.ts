@@ -1,25 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildEntry } from './helpers/build.ts'
 import { killAll, startFlyer, type Flyer } from './helpers/flyer.ts'
 import { reloadUnderLoad, terminateUnderLoad } from './helpers/signals.ts'
 import { report } from './helpers/report.ts'
 
-// `npm run start:bun`: the same process model on Bun. Bun's node:cluster cannot pass sockets, so each
-// worker binds the port itself with SO_REUSEPORT (Linux) and the kernel spreads connections.
+// `npm run start:bun`: the same process model on Bun, running the same bundle as Node (`npm run build`).
+// Bun's node:cluster cannot pass sockets, so each worker binds the port itself with SO_REUSEPORT (Linux)
+// and the kernel spreads connections.
 const BUN = 'node_modules/.bin/bun'
 let flyer: Flyer | undefined
 
 beforeAll(async () => {
-  flyer = await startFlyer(BUN, ['tests/runtime/fixtures/server.ts'], { flyer_graceful_timeout: '5', flyer_keepalive: '2', flyer_timeout: '2' }, { workers: 2 })
-})
+  const { file } = await buildEntry('tests/runtime/fixtures/server.ts', 'bun')
+  flyer = await startFlyer(BUN, [file], { flyer_graceful_timeout: '5', flyer_keepalive: '2', flyer_timeout: '2' }, { workers: 2 })
+}, 60_000)
 
 afterAll(() => killAll(flyer))
 
-describe('Bun runtime (bun server.ts, 2 workers on SO_REUSEPORT)', { timeout: 60_000 }, () => {
+describe('Bun runtime (the bundle, 2 workers on SO_REUSEPORT)', { timeout: 60_000 }, () => {
   it('serves the same wire contract from both workers', async () => {
     const f = flyer!
     for (const pid of f.workerPids()) await f.waitForLine((l) => l.pid === pid && l.runtime === 'bun' && l.msg === 'worker listening', 5000)
     const health = await fetch(`http://127.0.0.1:${f.port}/health_check`)
     expect(await health.json()).toEqual({ msg: 'success', code: 200 })
+    // The bundle finds the docs' document and the offline assets from dist/ as it does on Node.
+    const spec = (await (await fetch(`http://127.0.0.1:${f.port}/flyer/v1/openapi.json`)).json()) as { paths: Record<string, unknown> }
+    expect(Object.keys(spec.paths)).toContain('/flyer/v1/demo')
+    expect((await fetch(`http://127.0.0.1:${f.port}/flyer/static/vendor/swagger-ui/swagger-ui-bundle.js`)).status).toBe(200)
     expect(health.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
     const bad = await fetch(`http://127.0.0.1:${f.port}/flyer/v1/demo`, { method: 'POST', body: '{"msgContent":1}', headers: { 'X-Request-ID': 'bun-1' } })
     expect(await bad.json()).toMatchObject({ code: 40000, logId: 'bun-1', clientIp: '127.0.0.1' })
