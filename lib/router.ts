@@ -147,7 +147,7 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
     if (!hide) app.openAPIRegistry.registerPath(doc as never)
     const general = chain([...(body ? [body] : []), ...validatorsOf(doc), handler], plan.onError)
     const step = input(handler, general)
-    app.on([entry.method], [route.path.replaceAll(/\/{(.+?)}/g, '/:$1')], plan.wrap(outer.length ? chain([...outer, step], plan.onError) : step))
+    app.on([entry.method], [honoPath(entry)], plan.wrap(outer.length ? chain([...outer, step], plan.onError) : step))
   }
   return bind
 }
