@@ -51,9 +51,9 @@ Options:
                        VS Code or speedscope) and print each row's functions with the most self time.
   -h, --help           Show this help.
 
-Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:flyer-health-log-off
-node:flyer-health-log-file node:flyer-demo node:flyer-validation bun:bare-hono bun:bare-hono-post
-bun:flyer-… (same four) node:inproc-bare-hono node:inproc-flyer-health-log-off
+Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:bare-hono-contract
+node:flyer-health-log-off node:flyer-health-log-file node:flyer-demo node:flyer-validation bun:bare-hono
+bun:bare-hono-post bun:bare-hono-contract bun:flyer-… (same four) node:inproc-bare-hono node:inproc-flyer-health-log-off
 node:inproc-flyer-health-log-file node:inproc-bare-hono-post node:inproc-flyer-demo {node,bun}:empty-process
 node:empty-process-no-extra-ca {node,bun}:cold-start-bare {node,bun}:cold-start-demo
 {node,bun}:cold-start-1000 {node,bun}:idle-rss (settled) {node,bun}:idle-rss-boot (1 s after start)`
@@ -175,8 +175,10 @@ interface LoadCase {
 const health = (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/health_check`, method: 'GET' })
 const demo = (body: string) => (port: number): Target => ({ url: `http://127.0.0.1:${port}${PREFIX}/demo`, method: 'POST', body, headers: JSON_HEADERS })
 
-const bareHono = (rt: Runtime, bareDir: string): Server =>
-  rt === 'node' ? { cmd: [join(bareDir, 'bare-hono.mjs')], cwd: bareDir } : { cmd: [join(here, 'bench/servers/bare-hono.ts')], cwd: here }
+const bareHono = (rt: Runtime, bareDir: string, ...args: string[]): Server =>
+  rt === 'node' ? { cmd: [join(bareDir, 'bare-hono.mjs'), ...args], cwd: bareDir } : { cmd: [join(here, 'bench/servers/bare-hono.ts'), ...args], cwd: here }
+
+const CONTRACT_ROW = 'bare Hono + the four contract headers set after await next(), nothing else'
 
 const loadCases = (bareDir: string): LoadCase[] => {
   const flyer = (rt: Runtime): LoadCase[] => [
@@ -189,9 +191,11 @@ const loadCases = (bareDir: string): LoadCase[] => {
     { id: 'node:bare-node-http', scenario: 'bare node:http', runtime: 'node', server: { cmd: [join(bareDir, 'bare-node-http.mjs')], cwd: bareDir }, target: health, expect: '"code":200', flyer: false },
     { id: 'node:bare-hono', scenario: 'bare Hono', runtime: 'node', server: bareHono('node', bareDir), target: health, expect: '"code":200', flyer: false, baseline: true },
     { id: 'node:bare-hono-post', scenario: 'bare Hono POST reading the JSON body (no validation, no log)', runtime: 'node', server: bareHono('node', bareDir), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: false },
+    { id: 'node:bare-hono-contract', scenario: CONTRACT_ROW, runtime: 'node', server: bareHono('node', bareDir, '--contract'), target: health, expect: '"code":200', flyer: false },
     ...flyer('node'),
     { id: 'bun:bare-hono', scenario: 'bare Hono', runtime: 'bun', server: bareHono('bun', bareDir), target: health, expect: '"code":200', flyer: false, baseline: true },
     { id: 'bun:bare-hono-post', scenario: 'bare Hono POST reading the JSON body (no validation, no log)', runtime: 'bun', server: bareHono('bun', bareDir), target: demo(DEMO), expect: '"Hello Flyer!"', flyer: false },
+    { id: 'bun:bare-hono-contract', scenario: CONTRACT_ROW, runtime: 'bun', server: bareHono('bun', bareDir, '--contract'), target: health, expect: '"code":200', flyer: false },
     ...flyer('bun'),
   ]
 }

@@ -160,12 +160,17 @@ export const checks = (rows: readonly Row[]): Check[] => {
   const out: Check[] = []
   const get = (id: string) => rows.find((r) => r.id === id && !r.failed)
   for (const rt of ['node', 'bun'] as const) {
-    const ratioTarget = (id: string, min: number, what: string) => {
+    // What the header contract alone costs (bare Hono setting the four headers after `await next()`),
+    // read beside the health-check targets: on Bun it is about the floor those rows can reach.
+    const contract = get(`${rt}:bare-hono-contract`)
+    const contractRps = contract && ratios(contract, rows).rps
+    const besideContract = contractRps === undefined ? '' : ` (this run: bare Hono with only the contract headers, set after await next(), ${(contractRps * 100).toFixed(0)}%)`
+    const ratioTarget = (id: string, min: number, what: string, beside = '') => {
       const row = get(`${rt}:${id}`)
       const r = row && ratios(row, rows)
       if (r?.rps !== undefined) {
         const cpu = r.cpu === undefined ? '' : ` (by CPU per request: ${(r.cpu * 100).toFixed(0)}%)`
-        out.push({ what: `${rt}: ${what} ≥ ${min * 100}% of bare Hono`, ok: r.rps >= min, detail: `${(r.rps * 100).toFixed(0)}%${cpu}` })
+        out.push({ what: `${rt}: ${what} ≥ ${min * 100}% of bare Hono`, ok: r.rps >= min, detail: `${(r.rps * 100).toFixed(0)}%${cpu}${beside}` })
       }
       // p99 "at the same load": the fixed-rate comparison when it ran; the closed loop (same connections,
       // so the slower server also runs at a lower rate) otherwise.
@@ -173,8 +178,8 @@ export const checks = (rows: readonly Row[]): Check[] => {
       if (f) out.push({ what: `${rt}: ${what} p99 at the same req/s ≤ 1.5× bare Hono`, ok: f.pairedP99 <= 1.5, detail: `${f.pairedP99.toFixed(2)}× (${ms(f.p99Ms)} vs ${ms(f.baseP99Ms)} at ${whole(f.rate)} req/s)` })
       else if (r?.p99 !== undefined) out.push({ what: `${rt}: ${what} p99 (same connections) ≤ 1.5× bare Hono`, ok: r.p99 <= 1.5, detail: `${r.p99.toFixed(2)}×` })
     }
-    ratioTarget('flyer-health-log-off', 0.85, 'health_check, access log off')
-    ratioTarget('flyer-health-log-file', 0.7, 'health_check, access log on')
+    ratioTarget('flyer-health-log-off', 0.85, 'health_check, access log off', besideContract)
+    ratioTarget('flyer-health-log-file', 0.7, 'health_check, access log on', besideContract)
     ratioTarget('flyer-demo', 0.6, 'POST demo, access log on')
     const within = (id: string, max: number, what: string, value: (r: Row) => number | undefined, unit: string, beside = '') => {
       const row = get(`${rt}:${id}`)

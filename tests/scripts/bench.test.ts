@@ -6,6 +6,7 @@ import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
 import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
 import { type CpuProfile, mainThreadProfile, topSelf } from '../../scripts/bench/profile.ts'
 import { checks, fixedRateTable, inProcessTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
+import { contractApp } from '../../scripts/bench/servers/bare-app.ts'
 
 // The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
 const WRK = `Running 5s test @ http://127.0.0.1:9101/flyer/v1/health_check
@@ -109,6 +110,15 @@ describe('bench: report', () => {
     expect(Object.keys(byWhat).some((w) => w.startsWith('bun: health_check'))).toBe(false)
   })
 
+  it('reads the health-check targets beside the header contract alone, when that row ran', () => {
+    const contract: Row = { id: 'node:bare-hono-contract', scenario: 'contract', runtime: 'node', kind: 'load', rps: 40000, p50Ms: 1, p99Ms: 4 }
+    const detail = (rs: Row[], what: string) => checks(rs).find((c) => c.what === what)?.detail
+    const what = 'node: health_check, access log off ≥ 85% of bare Hono'
+    expect(detail([...rows, contract], what)).toBe('90% (by CPU per request: 91%) (this run: bare Hono with only the contract headers, set after await next(), 80%)')
+    expect(detail(rows, what)).toBe('90% (by CPU per request: 91%)')
+    expect(detail([...rows, { ...contract, rps: undefined, failed: 'no answer' }], what)).toBe('90% (by CPU per request: 91%)')
+  })
+
   it("reads the cold start beside the same run's start-up baselines", () => {
     const start = (id: string, p50Ms: number): Row => ({ id: `node:${id}`, scenario: id, runtime: 'node', kind: 'start', p50Ms, p99Ms: p50Ms })
     const demo = start('cold-start-demo', 280)
@@ -192,5 +202,19 @@ describe('bench --profile', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('bench: the header-contract baseline', () => {
+  it('answers the health check with the four contract headers, keeping a sent X-Request-ID', async () => {
+    const app = contractApp()
+    const res = await app.request('/flyer/v1/health_check', { headers: { 'X-Request-ID': 'abc' } })
+    expect(await res.json()).toEqual({ msg: 'success', code: 200 })
+    expect(res.headers.get('x-request-id')).toBe('abc')
+    expect(res.headers.get('x-lasting-time')).toMatch(/^\d+$/)
+    expect(res.headers.get('x-memory-usage')).toMatch(/^\d+(\.\d)?MB$/)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    const fresh = await app.request('/flyer/v1/health_check')
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
 })

@@ -1,10 +1,12 @@
 // Baseline: bare Hono with the health check (and a bare JSON POST as a yardstick), on @hono/node-server under Node or on Bun.serve under Bun.
-// `node bare-hono.mjs <port>` / `bun bare-hono.ts <port>`
-import { bareApp } from './bare-app.ts'
+// `--contract`: the health check with Flyer's four headers set by a plain middleware (bare-app.ts `contractApp`).
+// `node bare-hono.mjs [--contract] <port>` / `bun bare-hono.ts [--contract] <port>`
+import { bareApp, contractApp } from './bare-app.ts'
 
-const app = bareApp()
+const args = process.argv.slice(2)
+const app = args.includes('--contract') ? contractApp() : bareApp()
 
-const port = Number(process.argv[2] ?? 8080)
+const port = Number(args.find((a) => !a.startsWith('--')) ?? 8080)
 const bun = (globalThis as { Bun?: { serve(o: object): unknown } }).Bun
 if (bun) bun.serve({ fetch: app.fetch, port, hostname: '127.0.0.1' })
 else {
