@@ -87,6 +87,9 @@ export const core = (options: CoreOptions): MiddlewareHandler => {
   }
 }
 
+/** `f(value)`, after `value` settles when it is a promise. */
+const then = <T, R>(value: T | Promise<T>, f: (v: T) => R): R | Promise<R> => (value instanceof Promise ? value.then(f) : f(value))
+
 /** What `core()` and `coreHandler()` share: the stages' enter and leave, and errors answered as Hono's compose answers them. */
 const pipeline = ({ stages, guard, onError }: CoreOptions, name: string) => {
   const list = stages.filter((s) => s !== undefined)
@@ -129,34 +132,37 @@ const pipeline = ({ stages, guard, onError }: CoreOptions, name: string) => {
 export const coreHandler = (options: CoreOptions): (<H extends Handler<any, any, any>>(handler: H) => H) => {
   const { enter, leave, answer } = pipeline(options, 'coreHandler')
   const { guard } = options
-  const settle = async (c: Context, pending: Promise<unknown>, states: unknown[], ticket: unknown): Promise<Response> => {
-    let threw = true
+  /**
+   * A handler that returned a promise: its answer (or its error's envelope) once it settles, raced
+   * against the guard; then the stages leave. Promise callbacks rather than two nested async functions:
+   * a validated POST takes this path, and the async version left ~0.6 KB more garbage per request
+   * (19.5–19.8 KB → 19.1 KB a request, read off `--trace-gc` in process).
+   */
+  const settle = (c: Context, pending: Promise<unknown>, states: unknown[], ticket: unknown): Promise<Response> => {
+    // A handler finishing after its timeout was answered: that answer stands.
     let timedOut = false
-    try {
-      const finish = async () => {
-        let res: unknown
-        try {
-          res = await pending
-        } catch (err) {
-          res = await answer(c, err)
-        }
-        // A handler finishing after its timeout was answered: that answer stands.
-        if (res !== undefined && !timedOut) c.res = res as Response
-      }
-      if (!guard) await finish()
-      else {
-        try {
-          await guard.wait(ticket, finish())
-        } catch (err) {
-          timedOut = true
-          c.res = await answer(c, err)
-        }
-      }
-      threw = false
-    } finally {
-      leave(c, states, threw)
+    const keep = (res: unknown) => {
+      if (res !== undefined && !timedOut) c.res = res as Response
     }
-    return c.res
+    const finish = pending.then(keep, (err: unknown) => then(answer(c, err), keep))
+    const guarded = guard
+      ? guard.wait(ticket, finish).then(undefined, (err: unknown) => {
+          timedOut = true
+          return then(answer(c, err), (res) => {
+            c.res = res
+          })
+        })
+      : finish
+    return guarded.then(
+      () => {
+        leave(c, states, false)
+        return c.res
+      },
+      (err: unknown) => {
+        leave(c, states, true)
+        throw err
+      },
+    )
   }
   return <H extends Handler<any, any, any>>(handler: H): H =>
     function flyerHandler(c: Context, next: Next) {

@@ -136,6 +136,19 @@ describe('coreHandler (the same stages wrapped around a handler that runs alone)
     expect(thrown).toBe('not an Error')
     expect(events).toEqual(['enter metrics', 'enter log', 'leave metrics 200'])
   })
+
+  it('leaves only the `always` stages when an async handler rejects with something that is not an Error, with or without a guard', async () => {
+    for (const guard of [undefined, timeoutGuard({ ms: 1000 })]) {
+      const events: string[] = []
+      const wrap = coreHandler({ stages: [recorder('metrics', events, true), recorder('log', events)], guard, onError })
+      const app = new Hono().get('/', wrap(async () => {
+        await Promise.resolve()
+        throw 'not an Error'
+      }))
+      await expect(app.request('/')).rejects.toBe('not an Error')
+      expect(events).toEqual(['enter metrics', 'enter log', 'leave metrics 200'])
+    }
+  })
 })
 
 describe('routes in createApp: the core per route, alone where it can be', () => {
