@@ -14,11 +14,12 @@ export const bareApp = () => {
 
 /**
  * The bare health check plus Flyer's header contract and nothing else, set the plain way: one middleware
- * reading X-Request-ID (or making a UUID) and setting the four headers on the response after
+ * reading X-Request-ID (or making a UUID) and setting the four headers on the response in place after
  * `await next()`, RSS sampled by a timer as Flyer samples it. On Bun that is about the least the contract
- * can cost: a floor under Flyer's health-check rows. On Node it is the issue's warning — reading
- * `c.res.headers` takes the response off @hono/node-server's fast path — which Flyer's own header
- * delivery (lib/native-headers.ts) is there to beat.
+ * can cost: a floor under Flyer's health-check rows. On Node, @hono/node-server 2 keeps such a response on
+ * its fast path but hands node:http a Headers object to copy and format; Flyer writes the four into the
+ * header block itself (lib/native-headers.ts). (`c.header()` after `await next()` would instead rebuild
+ * the Response around a stream — the issue's warning.)
  */
 export const contractApp = () => {
   const app = new Hono()
