@@ -392,6 +392,14 @@ const workerRssMb = (pid: number) => {
 /** Runs of an empty process per figure: each is a few tens of ms. */
 const EMPTY_RUNS = 10
 
+/** A start-up row's figures: the median and the slowest of its runs. */
+const setStartTimes = (row: Row, times: number[]) => {
+  row.p50Ms = median(times)
+  row.p99Ms = Math.max(...times)
+}
+
+const startProgress = (row: Row) => progress(`${row.id}: ${row.failed ? `failed (${row.failed})` : `${row.p50Ms!.toFixed(0)} ms`}`)
+
 /**
  * What the runtime itself costs to start: an empty process (`node -e 0`), spawn to exit, pinned like the
  * servers; the median of EMPTY_RUNS. Flyer starts two (the primary and a worker). NODE_EXTRA_CA_CERTS,
@@ -411,13 +419,11 @@ const emptyProcess = (rt: Runtime): Row[] => {
   const row = (id: string, scenario: string, env: NodeJS.ProcessEnv): Row => {
     const out: Row = { id: `${rt}:${id}`, scenario, runtime: rt, kind: 'start' }
     try {
-      const times = Array.from({ length: EMPTY_RUNS }, () => once(env))
-      out.p50Ms = median(times)
-      out.p99Ms = Math.max(...times)
+      setStartTimes(out, Array.from({ length: EMPTY_RUNS }, () => once(env)))
     } catch (err) {
       out.failed = (err as Error).message
     }
-    progress(`${out.id}: ${out.failed ? `failed (${out.failed})` : `${out.p50Ms!.toFixed(0)} ms`}`)
+    startProgress(out)
     return out
   }
   const rows = [row('empty-process', `an empty process (\`${rt} -e 0\`), start to exit (median / slowest)`, process.env)]
@@ -451,8 +457,7 @@ const runColdStart = async (rt: Runtime, id: string, scenario: string, server: S
         await stop(running.started)
       }
     }
-    row.p50Ms = median(times)
-    row.p99Ms = Math.max(...times)
+    setStartTimes(row, times)
   } catch (err) {
     row.failed = (err as Error).message.split('\n')[0]
     if (idle) idle.failed = row.failed
@@ -460,7 +465,7 @@ const runColdStart = async (rt: Runtime, id: string, scenario: string, server: S
     const log = serverLog(`${rt}-${id}`)
     if (log) progress(`${row.id} server log:\n${log}`)
   }
-  progress(`${row.id}: ${row.failed ? `failed (${row.failed})` : `${row.p50Ms!.toFixed(0)} ms`}`)
+  startProgress(row)
   return idle && settled ? [row, idle, settled] : [row]
 }
 
