@@ -1,10 +1,13 @@
 // The bare-Hono baseline app, shared by the loopback server (bare-hono.ts) and the in-process driver:
 // the health check, and a POST that only reads its small JSON body (the runtime's own cost of a body).
-import { Hono } from 'hono'
+import { type Context, Hono } from 'hono'
+import { currentRssMb } from '../../../lib/memory.ts'
+
+const healthCheck = (c: Context) => c.json({ msg: 'success', code: 200 }, 200)
 
 export const bareApp = () => {
   const app = new Hono()
-  app.get('/flyer/v1/health_check', (c) => c.json({ msg: 'success', code: 200 }, 200))
+  app.get('/flyer/v1/health_check', healthCheck)
   app.post('/flyer/v1/demo', async (c) => {
     const body = await c.req.json<{ msgContent?: unknown }>()
     return c.json({ code: 200, msg: `Hello ${String(body.msgContent)}!` }, 200)
@@ -15,20 +18,14 @@ export const bareApp = () => {
 /**
  * The bare health check plus Flyer's header contract and nothing else, set the plain way: one middleware
  * reading X-Request-ID (or making a UUID) and setting the four headers on the response in place after
- * `await next()`, RSS sampled by a timer as Flyer samples it. On Bun that is about the least the contract
- * can cost: a floor under Flyer's health-check rows. On Node, @hono/node-server 2 keeps such a response on
+ * `await next()`, the RSS from Flyer's own background sampler (lib/memory.ts). On Bun that is about the
+ * least the contract can cost: a floor under Flyer's health-check rows. On Node, @hono/node-server 2 keeps such a response on
  * its fast path but hands node:http a Headers object to copy and format; Flyer writes the four into the
  * header block itself (lib/native-headers.ts). (`c.header()` after `await next()` would instead rebuild
  * the Response around a stream — the issue's warning.)
  */
 export const contractApp = () => {
   const app = new Hono()
-  let memory = ''
-  const sample = () => {
-    memory = `${Math.round(process.memoryUsage.rss() / 104857.6) / 10}MB`
-  }
-  sample()
-  setInterval(sample, 250).unref()
   app.use(async (c, next) => {
     const id = c.req.header('x-request-id') || crypto.randomUUID()
     const start = performance.now()
@@ -37,9 +34,9 @@ export const contractApp = () => {
     const headers = c.res.headers
     headers.set('X-Request-ID', id)
     headers.set('X-Lasting-Time', String(Math.round(performance.now() - start)))
-    headers.set('X-Memory-Usage', memory)
+    headers.set('X-Memory-Usage', `${currentRssMb()}MB`)
     headers.set('X-Content-Type-Options', 'nosniff')
   })
-  app.get('/flyer/v1/health_check', (c) => c.json({ msg: 'success', code: 200 }, 200))
+  app.get('/flyer/v1/health_check', healthCheck)
   return app
 }
