@@ -3,6 +3,9 @@ import { type AddressInfo, Server as NetServer } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Config } from './config.ts'
 import { FlyerResponse, nativeHeadersSupported } from './native-headers.ts'
+import { announcesSmallBody, takeArrivedBody } from './raw-body.ts'
+
+type Listener = (req: IncomingMessage, res: ServerResponse) => void
 
 export interface NodeServerOptions {
   fetch: (req: Request, env?: object) => Response | Promise<Response>
@@ -30,7 +33,10 @@ export interface NodeServer {
  */
 export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host, onRequest }: NodeServerOptions): Promise<NodeServer> => {
   if (!nativeHeadersSupported) throw new Error(`Node.js ${process.version}: ServerResponse has no _storeHeader, which Flyer writes its contract headers through (lib/native-headers.ts)`)
-  const app = getRequestListener(fetch as never) as (req: IncomingMessage, res: ServerResponse) => void
+  const app = getRequestListener(fetch as never) as Listener
+  // For requests whose whole body was taken off the socket (raw-body.ts): nothing is left unread for
+  // @hono/node-server to drain after the response, so it need not watch for that.
+  const appBodyTaken = getRequestListener(fetch as never, { autoCleanupIncoming: false }) as Listener
   const keepAlive = c.keepAliveSec > 0
   let draining = false
   let requests = 0
@@ -40,7 +46,9 @@ export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host
     // to a live worker, instead of finding this socket gone.
     if (draining || !keepAlive) res.setHeader('Connection', 'close')
     onRequest?.(requests)
-    app(req, res)
+    // A small body usually comes in the headers' packet: the app runs once node:http has pushed it (raw-body.ts).
+    if (announcesSmallBody(req, c.bodyLimit)) queueMicrotask(() => (takeArrivedBody(req) ? appBodyTaken : app)(req, res))
+    else app(req, res)
   }
   const server = createServer(
     {

@@ -1,6 +1,7 @@
 import type { Context, Handler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { $ZodAsyncError } from 'zod/v4/core'
+import { arrivedBody } from '#lib/raw-body.ts'
 import { keepJson } from './json-body.ts'
 
 type Result = { success: true; data: unknown } | { success: false; error: unknown }
@@ -150,6 +151,12 @@ export const fastInput = (
     if (contentType === undefined) return !declaresBody && (length === undefined || length === '0') ? undefined : false
     if (length === undefined || !DIGITS.test(length) || !PLAIN_JSON.test(contentType)) return false
     if (Number(length) > bodyLimit) return tooLarge(c)
+    // Under serveNode a body that came with the headers is already in memory: parsed with no promise.
+    const arrived = arrivedBody(c)
+    if (arrived !== undefined) {
+      keepJson(c, arrived)
+      return undefined
+    }
     return c.req.text().then((text) => {
       keepJson(c, text)
       return undefined

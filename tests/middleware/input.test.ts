@@ -4,6 +4,7 @@ import { defineRoute } from '#lib/route.ts'
 import { serveNode } from '#lib/serve-node.ts'
 import { CodeMsg, json, z } from '#lib/schemas.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
+import { exchange, httpRequest, responses, splitAfterHeaders } from '../helpers/raw-http.ts'
 import { tableOf } from '../helpers/router.ts'
 
 const Body = z.object({ name: z.string().min(1).max(8), count: z.number().int().optional() })
@@ -143,6 +144,26 @@ describe('the one-step input of a route', () => {
 })
 
 describe('the one-step input over a real socket', () => {
+  it('answers every case the same whether the body came in the headers’ packet (taken at once) or in one of its own', async () => {
+    const { server, port } = await serveNode({ fetch: app().fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
+    try {
+      for (const [name, path, body, { method = 'POST', contentType = 'application/json', headers = {} } = {}] of cases) {
+        const request = httpRequest(method, path, {
+          headers: { ...(contentType === null ? {} : { 'Content-Type': contentType }), ...headers },
+          body: typeof body === 'string' ? body : JSON.stringify(body),
+        })
+        const [together, apart] = [responses(await exchange(port, [request])), responses(await exchange(port, splitAfterHeaders(request)))].map((all) =>
+          all.map(({ status, body }) => ({ status, body: { ...JSON.parse(body), logId: undefined } })),
+        )
+        expect(together, name).toHaveLength(1)
+        expect(apart, name).toEqual(together)
+      }
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
+  })
+
   it('answers a chunked JSON body (the general chain) as the same body with Content-Length', async () => {
     const { server, port } = await serveNode({ fetch: app().fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
     try {
