@@ -29,7 +29,13 @@ const slow = defineRoute({ summary: 'waits for its signal', responses: { 200: js
 })
 const { app, logs } = testApp(
   { flyer_body_limit: '1024', flyer_headers_timeout: '2' },
-  { router: tableOf([{ method: 'post', path: '/sink', def: counted }, { method: 'get', path: '/slow', def: slow }]) },
+  {
+    router: tableOf([
+      { method: 'post', path: '/sink', def: counted },
+      { method: 'get', path: '/slow', def: slow },
+      { method: 'post', path: '/slow', def: slow },
+    ]),
+  },
 )
 let server: Server
 let port: number
@@ -149,6 +155,15 @@ describe('slow and vanishing clients', () => {
     const before = aborted
     const s = connect(port, '127.0.0.1')
     s.write('GET /flyer/v1/slow HTTP/1.1\r\nHost: x\r\n\r\n')
+    await new Promise((r) => setTimeout(r, 300))
+    s.destroy()
+    await expect.poll(() => aborted, { timeout: 5_000 }).toBe(before + 1)
+  })
+
+  it('aborts the signal of a POST whose body came with its headers (taken off the socket) when the client disconnects', async () => {
+    const before = aborted
+    const s = connect(port, '127.0.0.1')
+    s.write(req('POST /flyer/v1/slow HTTP/1.1\nHost: x\nContent-Type: application/json\nContent-Length: 8', '{"a":1}\n'))
     await new Promise((r) => setTimeout(r, 300))
     s.destroy()
     await expect.poll(() => aborted, { timeout: 5_000 }).toBe(before + 1)
