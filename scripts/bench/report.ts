@@ -129,6 +129,18 @@ export const inProcessTable = (rows: readonly Row[]): string => {
   return markdownTable(header, body)
 }
 
+/** Instructions per request of the in-process rows (`--instructions`), each as a ratio of bare Hono's health check. */
+export const instructionsTable = (counts: readonly { scenario: string; baseline?: boolean; perRequest?: number; failed?: string }[]): string => {
+  const base = counts.find((r) => r.baseline && r.perRequest)?.perRequest
+  const header = ['scenario (Node, in process)', 'instructions/req', 'vs bare Hono health_check'] as const
+  const body = counts.map((r) =>
+    r.failed || r.perRequest === undefined
+      ? [r.scenario, `failed: ${r.failed ?? 'no count'}`, '']
+      : [r.scenario, `${(r.perRequest / 1000).toFixed(1)}k`, r.baseline ? '1.00× (baseline)' : ratio(base ? base / r.perRequest : undefined)],
+  )
+  return markdownTable(header, body)
+}
+
 /** The fixed-rate rows: p50/p99 of each next to bare Hono's at the same req/s. */
 export const fixedRateTable = (rows: readonly Row[]): string => {
   const header = ['scenario (open loop, same req/s)', 'req/s', 'p50', 'p99', 'bare Hono p50', 'bare Hono p99', 'p99 vs bare Hono'] as const

@@ -1,11 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
 import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
 import { type CpuProfile, mainThreadProfile, topSelf } from '../../scripts/bench/profile.ts'
-import { checks, fixedRateTable, inProcessTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
+import { collected } from '../../scripts/bench/instructions.ts'
+import { checks, fixedRateTable, inProcessTable, instructionsTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
 import { contractApp } from '../../scripts/bench/servers/bare-app.ts'
 
 // The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
@@ -217,4 +220,47 @@ describe('bench: the header-contract baseline', () => {
     const fresh = await app.request('/flyer/v1/health_check')
     expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
   })
+})
+
+describe('bench --instructions', () => {
+  it("reads the count from callgrind's stderr", () => {
+    expect(collected('==4242== Events    : Ir\n==4242== Collected : 1273456789\n==4242==\n==4242== I   refs:      1,273,456,789\n')).toBe(1273456789)
+    expect(collected('valgrind: command not found')).toBeUndefined()
+  })
+
+  it('prints instructions per request with ratios to bare Hono, failures included', () => {
+    const lines = instructionsTable([
+      { scenario: 'bare Hono GET health_check', baseline: true, perRequest: 52_000 },
+      { scenario: 'Flyer POST demo', perRequest: 130_000 },
+      { scenario: 'Flyer GET', failed: 'no ready after 600 s' },
+    ]).split('\n')
+    expect(lines[2]).toMatch(/bare Hono GET health_check +\| 52\.0k +\| 1\.00× \(baseline\)/)
+    expect(lines[3]).toMatch(/Flyer POST demo +\| 130\.0k +\| 0\.40×/)
+    expect(lines[4]).toMatch(/failed: no ready after 600 s/)
+  })
+
+  it('the in-process driver pauses after its warm-up, answers n more once told to go, and reports how many', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flyer-count-'))
+    let child: ChildProcess | undefined
+    try {
+      await build({ entryPoints: ['scripts/bench/servers/in-process.ts'], outdir: dir, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' })
+      child = spawn(process.execPath, [join(dir, 'in-process.mjs'), 'bare', 'GET', '/flyer/v1/health_check'], { env: { ...process.env, FLYER_BENCH_COUNT: `300,200,${dir}` }, stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
+      const exited = new Promise((done) => child!.on('close', done))
+      await expect.poll(() => existsSync(join(dir, 'ready')), { timeout: 20_000 }).toBe(true)
+      expect(existsSync(join(dir, 'done'))).toBe(false)
+      writeFileSync(join(dir, 'go'), '')
+      await expect.poll(() => existsSync(join(dir, 'done')), { timeout: 20_000 }).toBe(true)
+      // At least n (it checks every 5 ms, so a few rounds more); the count is what it answered.
+      const counted = Number(readFileSync(join(dir, 'done'), 'utf8'))
+      expect(counted).toBeGreaterThanOrEqual(200)
+      writeFileSync(join(dir, 'exit'), '')
+      expect(await exited).toBe(0)
+      expect(JSON.parse(out.trim())).toEqual({ requests: counted })
+    } finally {
+      if (child?.exitCode === null) child.kill()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 30_000)
 })

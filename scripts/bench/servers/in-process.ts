@@ -4,7 +4,7 @@
 // machine disturbs far less than a loopback run. Prints one JSON line.
 // `node in-process.mjs <bare|dist dir> <GET|POST> <path> [body] [seconds]`
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
 import { bareApp } from './bare-app.ts'
@@ -79,6 +79,42 @@ for (const s of sockets) {
   s.push(request)
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+/** Settles once `ok()` holds, checked every 5 ms. */
+const until = async (ok: () => boolean) => {
+  while (!ok()) await sleep(5)
+}
+/** Stops sending and waits for the answers in flight. */
+const quiesce = async () => {
+  running = false
+  let last = -1
+  await until(() => {
+    const same = answered === last
+    last = answered
+    return same
+  })
+}
+
+const count = process.env.FLYER_BENCH_COUNT
+if (count) {
+  // Count mode, for instruction counts under callgrind (scripts/bench/instructions.ts): `warm,n,dir`.
+  // After `warm` answers it pauses and writes dir/ready; on dir/go it answers `n` more, pauses, writes
+  // dir/done holding the count, and exits on dir/exit. The counter is switched on and off between.
+  const [warm, n, dir] = count.split(',') as [string, string, string]
+  await until(() => answered >= Number(warm))
+  await quiesce()
+  writeFileSync(`${dir}/ready`, '')
+  await until(() => existsSync(`${dir}/go`))
+  const start = answered
+  running = true
+  for (const s of sockets) s.push(request)
+  await until(() => answered - start >= Number(n))
+  await quiesce()
+  writeFileSync(`${dir}/done`, String(answered - start))
+  await until(() => existsSync(`${dir}/exit`))
+  console.log(JSON.stringify({ requests: answered - start, failed: failed || undefined }))
+  process.exit(0)
+}
+
 await sleep(1500) // warm-up: JIT tiers settle
 const n0 = answered
 const cpu0 = process.cpuUsage()
