@@ -12,7 +12,7 @@ import type { OpenLoopResult } from './bench/open-loop.ts'
 import { mainThreadProfile, profileTable } from './bench/profile.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
 import { haveCallgrind, instructionsPerRequest } from './bench/instructions.ts'
-import { checks, fixedRateTable, inProcessTable, instructionsTable, median, type Row, type Runtime, table } from './bench/report.ts'
+import { checks, fixedRateTable, inProcessTable, type InstructionCount, instructionsTable, median, type Row, type Runtime, table } from './bench/report.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -335,13 +335,13 @@ const inProcessCases = (): InProcessCase[] => [
   { id: 'node:inproc-flyer-demo', scenario: 'Flyer POST demo (validation), access log on', target: 'flyer', method: 'POST', path: `${PREFIX}/demo`, body: DEMO, accessLog: true },
 ]
 
-/** One run of the in-process driver, pinned like the servers: CPU µs per request and requests/s. */
 /** The in-process driver's environment and arguments for a row. */
 const inProcessRun = (c: InProcessCase, bareDir: string) => ({
   env: c.target === 'flyer' ? { ...process.env, ...flyerServer('node', project, Boolean(c.accessLog), `inproc-${c.id.split(':')[1]}`).env } : process.env,
   args: [join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(project, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))],
 })
 
+/** One run of the in-process driver, pinned like the servers: CPU µs per request and requests/s. */
 const inProcessOnce = (c: InProcessCase, bareDir: string, profileDir?: string): { cpuUs: number; rps: number } => {
   const { env, args } = inProcessRun(c, bareDir)
   const [cmd, ...rest] = [...pin.server, process.execPath, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args]
@@ -395,8 +395,8 @@ const profileInProcess = (cases: InProcessCase[], bareDir: string, dir: string):
 }
 
 /** Each in-process row's instructions per request under callgrind (`--instructions`), one after another. */
-const countInProcess = async (cases: InProcessCase[], bareDir: string): Promise<{ scenario: string; baseline?: boolean; perRequest?: number; failed?: string }[]> => {
-  const out = []
+const countInProcess = async (cases: InProcessCase[], bareDir: string): Promise<InstructionCount[]> => {
+  const out: InstructionCount[] = []
   for (const c of cases) {
     const { env, args } = inProcessRun(c, bareDir)
     progress(`${c.id}: counting instructions under callgrind (a few minutes)`)

@@ -129,8 +129,16 @@ export const inProcessTable = (rows: readonly Row[]): string => {
   return markdownTable(header, body)
 }
 
-/** Instructions per request of the in-process rows (`--instructions`), each as a ratio of bare Hono's health check. */
-export const instructionsTable = (counts: readonly { scenario: string; baseline?: boolean; perRequest?: number; failed?: string }[]): string => {
+/** One in-process row's count under callgrind (`--instructions`). */
+export interface InstructionCount {
+  scenario: string
+  baseline?: boolean
+  perRequest?: number
+  failed?: string
+}
+
+/** Instructions per request of the in-process rows, each as a ratio of bare Hono's health check. */
+export const instructionsTable = (counts: readonly InstructionCount[]): string => {
   const base = counts.find((r) => r.baseline && r.perRequest)?.perRequest
   const header = ['scenario (Node, in process)', 'instructions/req', 'vs bare Hono health_check'] as const
   const body = counts.map((r) =>

@@ -2,7 +2,8 @@
 // sending its next request when the previous answer finished. No kernel, no load generator: the CPU time
 // per request is the JavaScript (node:http parsing, the framework, the app) alone, which a shared
 // machine disturbs far less than a loopback run. Prints one JSON line.
-// `node in-process.mjs <bare|dist dir> <GET|POST> <path> [body] [seconds]`
+// `node in-process.mjs <bare|dist dir> <GET|POST> <path> [body] [seconds]`; with FLYER_BENCH_COUNT set, it
+// counts requests instead of seconds, pausing for a counter to be switched on (see below).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { Duplex } from 'node:stream'
