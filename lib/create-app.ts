@@ -21,6 +21,7 @@ import { openApiDocument, redocHtml, swaggerHtml } from './docs.ts'
 import { ErrorCode, errorResponse } from './errors.ts'
 import { accessLogger, logger as processLogger } from './logger.ts'
 import { processMetrics, type Metrics } from './metrics.ts'
+import { plainLength } from './raw-body.ts'
 import { HEALTH } from './schemas.ts'
 import type { RouteEntry } from './route.ts'
 import { createBinder, documentCatchAlls, honoPath, type Bind } from './router.ts'
@@ -127,8 +128,8 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   const readsBody = (e: RouteEntry) => BODY_METHODS.has(e.method)
   const parseJson = jsonBody()
   const limitAndParseBody: MiddlewareHandler = function limitAndParseBody(ctx, next) {
-    const length = ctx.req.header('content-length')
-    if (length !== undefined && /^\d+$/.test(length) && ctx.req.header('transfer-encoding') === undefined) return Number(length) > c.bodyLimit ? Promise.resolve(tooLarge(ctx)) : parseJson(ctx, next)
+    const size = plainLength(ctx.req.header('content-length'), ctx.req.header('transfer-encoding'))
+    if (size !== undefined) return size > c.bodyLimit ? Promise.resolve(tooLarge(ctx)) : parseJson(ctx, next)
     return limitStream(ctx, async () => {
       await parseJson(ctx, next)
     })

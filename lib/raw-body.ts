@@ -8,15 +8,22 @@ const DIGITS = /^\d+$/
 const utf8 = new TextDecoder()
 
 /**
- * Whether a request announces a body of 1 to `limit` bytes with Content-Length (not chunked): one
- * `takeArrivedBody` may find already in memory.
+ * The body's size when it is framed plainly: a Content-Length of digits and no Transfer-Encoding (which
+ * would win over it); `undefined` for a missing or malformed length, or a chunked body. The one rule the
+ * body limit, the one-step input and the server's body taking share.
  */
-export const announcesSmallBody = (req: IncomingMessage, limit: number): boolean => {
+export const plainLength = (contentLength: string | undefined, transferEncoding: string | undefined): number | undefined =>
+  contentLength !== undefined && transferEncoding === undefined && DIGITS.test(contentLength) ? Number(contentLength) : undefined
+
+/**
+ * The size of the body a request announces when it is 1 to `limit` bytes, plainly framed (`plainLength`):
+ * one `takeArrivedBody` may find already in memory. `undefined` for any other request.
+ */
+export const smallBodySize = (req: IncomingMessage, limit: number): number | undefined => {
   const method = req.method
-  if (method === 'GET' || method === 'HEAD') return false
-  const headers = req.headers
-  const length = headers['content-length']
-  return length !== undefined && length !== '0' && headers['transfer-encoding'] === undefined && DIGITS.test(length) && Number(length) <= limit
+  if (method === 'GET' || method === 'HEAD') return undefined
+  const size = plainLength(req.headers['content-length'], req.headers['transfer-encoding'])
+  return size !== undefined && size > 0 && size <= limit ? size : undefined
 }
 
 /**
@@ -28,11 +35,11 @@ export const announcesSmallBody = (req: IncomingMessage, limit: number): boolean
  * that came in the same packet (a small JSON POST, nearly always) are pushed into the request's stream
  * after the listener returns, and microtasks run right after that push. So a microtask after the
  * listener finds them buffered, and the app can read them with no promise, no stream events and no ticks
- * (`arrivedBody`). With Content-Length framing, `readableLength` equal to it is the whole body, though
- * the parser marks the message complete a moment later.
+ * (`arrivedBody`). With Content-Length framing, `readableLength` equal to `size` (`smallBodySize`) is the
+ * whole body, though the parser marks the message complete a moment later.
  */
-export const takeArrivedBody = (req: WithRawBody): boolean => {
-  if (req.readableLength !== Number(req.headers['content-length'])) return false
+export const takeArrivedBody = (req: WithRawBody, size: number): boolean => {
+  if (req.readableLength !== size) return false
   try {
     const body = req.read() as Buffer | null
     if (body === null) return false

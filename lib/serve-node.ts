@@ -3,7 +3,7 @@ import { type AddressInfo, Server as NetServer } from 'node:net'
 import { getRequestListener } from '@hono/node-server'
 import type { Config } from './config.ts'
 import { FlyerResponse, nativeHeadersSupported } from './native-headers.ts'
-import { announcesSmallBody, takeArrivedBody } from './raw-body.ts'
+import { smallBodySize, takeArrivedBody } from './raw-body.ts'
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void
 
@@ -47,7 +47,8 @@ export const serveNode = async ({ fetch, config: c, port = c.port, host = c.host
     if (draining || !keepAlive) res.setHeader('Connection', 'close')
     onRequest?.(requests)
     // A small body usually comes in the headers' packet: the app runs once node:http has pushed it (raw-body.ts).
-    if (announcesSmallBody(req, c.bodyLimit)) queueMicrotask(() => (takeArrivedBody(req) ? appBodyTaken : app)(req, res))
+    const size = smallBodySize(req, c.bodyLimit)
+    if (size !== undefined) queueMicrotask(() => (takeArrivedBody(req, size) ? appBodyTaken : app)(req, res))
     else app(req, res)
   }
   const server = createServer(

@@ -1,7 +1,7 @@
 import type { Context, Handler } from 'hono'
 import { getCookie } from 'hono/cookie'
 import { $ZodAsyncError } from 'zod/v4/core'
-import { arrivedBody } from '#lib/raw-body.ts'
+import { arrivedBody, plainLength } from '#lib/raw-body.ts'
 import { keepJson } from './json-body.ts'
 
 type Result = { success: true; data: unknown } | { success: false; error: unknown }
@@ -38,7 +38,6 @@ type Maybe<T> = T | Promise<T>
 
 /** Content-Types every JSON check on the general path (Flyer's, zod-openapi's gate, Hono's validator) accepts as is. */
 const PLAIN_JSON = /^application\/json(;\s*charset=utf-8)?$/i
-const DIGITS = /^\d+$/
 
 const isSchema = (s: unknown): s is Schema =>
   typeof s === 'object' && s !== null && '_zod' in s && typeof (s as Partial<Schema>).safeParse === 'function'
@@ -147,10 +146,12 @@ export const fastInput = (
     if (!readsBody) return undefined
     const contentType = c.req.header('content-type')
     const length = c.req.header('content-length')
-    if (c.req.header('transfer-encoding') !== undefined) return false
+    const transferEncoding = c.req.header('transfer-encoding')
+    if (transferEncoding !== undefined) return false
     if (contentType === undefined) return !declaresBody && (length === undefined || length === '0') ? undefined : false
-    if (length === undefined || !DIGITS.test(length) || !PLAIN_JSON.test(contentType)) return false
-    if (Number(length) > bodyLimit) return tooLarge(c)
+    const size = plainLength(length, transferEncoding)
+    if (size === undefined || !PLAIN_JSON.test(contentType)) return false
+    if (size > bodyLimit) return tooLarge(c)
     // Under serveNode a body that came with the headers is already in memory: parsed with no promise.
     const arrived = arrivedBody(c)
     if (arrived !== undefined) {
