@@ -52,8 +52,10 @@ Options:
                        VS Code or speedscope) and print each row's functions with the most self time.
   --instructions       After the in-process rows, count each one's instructions per request under
                        callgrind (valgrind; 10,000 requests after 20,000 uninstrumented; minutes per row)
-                       and print them as a table with ratios to bare Hono: repeatable to ~1% on a VM
-                       whose timings drift, but blind to cache misses and the kernel.
+                       and print them as a table with ratios to bare Hono. Steadier than timings on a
+                       VM whose speed drifts, but not exact (Flyer's health check: 69–86k in three
+                       counts here): compare builds by several counts each. Blind to cache misses and
+                       the kernel.
   -h, --help           Show this help.
 
 Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:bare-hono-contract
@@ -587,7 +589,7 @@ const main = async () => {
     console.log(inProcessTable(rows))
   }
   if (counts.length) {
-    console.log(`\nInstructions per request in process (callgrind: counted over 10,000 requests after 20,000 uninstrumented; repeatable to ~1% here, but blind to cache misses and the kernel — a guide for code changes, not a throughput figure):\n`)
+    console.log(`\nInstructions per request in process (callgrind: counted over 10,000 requests after 20,000 uninstrumented; steadier than timings here but not exact, so compare builds by several counts each; blind to cache misses and the kernel — a guide for code changes, not a throughput figure):\n`)
     console.log(instructionsTable(counts))
   }
   for (const p of profiles) console.log(`\nProfile, in process: ${p.scenario} (main thread, ${p.file}):\n\n${profileTable(p.file)}`)

@@ -1,12 +1,15 @@
 // Instructions per request, counted by callgrind (valgrind): the in-process driver answers `warm`
 // requests uninstrumented, then callgrind counts the next `n`. On a shared VM whose speed drifts 2–5×
-// within the hour, a count repeats to about 1% where timings spread ±30–50%; it leaves out what the CPU
-// does not execute as instructions (cache misses, the kernel), so it guides changes to code, and the load
-// rows stay the measure of throughput.
+// within the hour, counts of one build moved less than timings (bare Hono 52–57k a request in three
+// counts) but not always little (Flyer's health check 69–86k in three, not yet explained — perhaps the
+// app's timers and V8's background work, which land in the window by wall-clock time): compare builds by
+// several counts each. It leaves out what the CPU does not execute as instructions (cache misses, the kernel), so
+// it guides changes to code, and the load rows stay the measure of throughput.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** valgrind and callgrind_control on PATH (Debian: `apt-get install -y valgrind`). */
 export const haveCallgrind = (): boolean =>
@@ -17,8 +20,6 @@ export const collected = (stderr: string): number | undefined => {
   const m = /Collected : (\d+)/.exec(stderr)
   return m ? Number(m[1]) : undefined
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export interface CountOptions {
   /** `node` and its arguments: the in-process driver and its own. */

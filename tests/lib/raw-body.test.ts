@@ -20,8 +20,8 @@ afterEach(async () => {
     await new Promise((r) => s.close(r))
   }
 })
-const listen = async (fetch: (req: Request, env?: object) => Response | Promise<Response>, env: Record<string, string> = {}) => {
-  const { server, port } = await serveNode({ fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256', ...env }) })
+const listen = async (fetch: (req: Request, env?: object) => Response | Promise<Response>) => {
+  const { server, port } = await serveNode({ fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
   servers.push(server)
   return port
 }

@@ -144,9 +144,19 @@ describe('the one-step input of a route', () => {
 })
 
 describe('the one-step input over a real socket', () => {
-  it('answers every case the same whether the body came in the headers’ packet (taken at once) or in one of its own', async () => {
+  /** Runs `use` against the test app served by serveNode on a free port, then closes it. */
+  const onSocket = async (use: (port: number) => Promise<void>) => {
     const { server, port } = await serveNode({ fetch: app().fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
     try {
+      await use(port)
+    } finally {
+      server.closeAllConnections()
+      await new Promise((r) => server.close(r))
+    }
+  }
+
+  it('answers every case the same whether the body came in the headers’ packet (taken at once) or in one of its own', () =>
+    onSocket(async (port) => {
       for (const [name, path, body, { method = 'POST', contentType = 'application/json', headers = {} } = {}] of cases) {
         const request = httpRequest(method, path, {
           headers: { ...(contentType === null ? {} : { 'Content-Type': contentType }), ...headers },
@@ -158,15 +168,10 @@ describe('the one-step input over a real socket', () => {
         expect(together, name).toHaveLength(1)
         expect(apart, name).toEqual(together)
       }
-    } finally {
-      server.closeAllConnections()
-      await new Promise((r) => server.close(r))
-    }
-  })
+    }))
 
-  it('answers a chunked JSON body (the general chain) as the same body with Content-Length', async () => {
-    const { server, port } = await serveNode({ fetch: app().fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
-    try {
+  it('answers a chunked JSON body (the general chain) as the same body with Content-Length', () =>
+    onSocket(async (port) => {
       const send = async (path: string, body: string, chunked: boolean) => {
         const init = { method: 'POST', headers: { ...team, 'content-type': 'application/json' } }
         const res = chunked
@@ -184,9 +189,5 @@ describe('the one-step input over a real socket', () => {
         expect(await send(path, body, true), `${path} ${body.slice(0, 20)}`).toEqual(sized)
       }
       expect((await send('/flyer/v1/items/7', '{"name":"disk"}', true)).body.code).toBe(200)
-    } finally {
-      server.closeAllConnections()
-      await new Promise((r) => server.close(r))
-    }
-  })
+    }))
 })
