@@ -408,8 +408,9 @@ const countInProcess = async (cases: InProcessCase[], bareDir: string): Promise<
       out.push({ scenario: c.scenario, baseline: c.baseline, perRequest })
       progress(`${c.id}: ${(perRequest / 1000).toFixed(1)}k instructions/request`)
     } catch (err) {
-      out.push({ scenario: c.scenario, baseline: c.baseline, failed: (err as Error).message.split('\n')[0] })
-      progress(`${c.id}: counting failed (${(err as Error).message.split('\n')[0]})`)
+      const failed = (err as Error).message.split('\n')[0]
+      out.push({ scenario: c.scenario, baseline: c.baseline, failed })
+      progress(`${c.id}: counting failed (${failed})`)
     }
   }
   return out
