@@ -55,7 +55,7 @@ export const startDataServices = async (
 
   const db = c.db
   if (!db) {
-    log.info({}, 'MySQL not configured (flyer_db_host unset): no migrations, no outbox relay; MySQL routes answer 503')
+    // Nothing to do (the worker's start hook says so and does not call this without MySQL).
     markMigrated()
     return services
   }

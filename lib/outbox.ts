@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { Logger } from 'pino'
 import type { OutgoingMessage } from './kafka.ts'
 import { isConnectionError, lockName as scopedLockName, openSession, type MysqlOptions, type Queryable, type Session } from './mysql.ts'
@@ -25,7 +24,7 @@ export interface OutboxEvent {
  * notifyOutbox()
  */
 export const enqueueEvent = async (tx: Queryable, event: OutboxEvent): Promise<void> => {
-  const headers = { eventId: randomUUID(), ...event.headers }
+  const headers = { eventId: crypto.randomUUID(), ...event.headers }
   await tx.execute('INSERT INTO outbox (topic, msg_key, payload, headers, created_at) VALUES (?, ?, ?, ?, ?)', [
     event.topic,
     event.key ?? null,

@@ -1,4 +1,3 @@
-import { readFile, realpath, stat } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, extname, join, resolve, sep } from 'node:path'
 import type { Context } from 'hono'
@@ -16,6 +15,9 @@ const TYPES: Record<string, string> = {
 }
 
 const require = createRequire(import.meta.url)
+
+/** node:fs/promises on the first file served, not at start: loading it costs a Bun worker ~5 ms. */
+const fs = () => process.getBuiltinModule('node:fs/promises')
 
 /** Docs assets served from the installed packages, so the docs work with no internet access. */
 const vendorFiles = (): Map<string, string> => {
@@ -48,13 +50,13 @@ export const staticFiles = (root: string, { baseUrl = '/flyer' }: { baseUrl?: st
     const v = vendor.get(rel)
     if (v) return v
     if (rel.includes('\0') || rel.split('/').some((s) => s === '..' || s === '.')) return undefined
-    const base = await (realRoot ??= realpath(rootDir))
+    const base = await (realRoot ??= fs().realpath(rootDir))
     const candidate = resolve(base, rel)
     if (!candidate.startsWith(base + sep)) return undefined
     try {
-      const real = await realpath(candidate)
+      const real = await fs().realpath(candidate)
       if (!real.startsWith(base + sep)) return undefined
-      if (!(await stat(real)).isFile()) return undefined
+      if (!(await fs().stat(real)).isFile()) return undefined
       return real
     } catch {
       return undefined
@@ -67,7 +69,7 @@ export const staticFiles = (root: string, { baseUrl = '/flyer' }: { baseUrl?: st
     if (!hit) {
       const file = await locate(rel)
       if (!file) return undefined
-      let body = new Uint8Array(await readFile(file))
+      let body = new Uint8Array(await fs().readFile(file))
       const rewrite = rewrites[rel]
       if (rewrite) body = new TextEncoder().encode(new TextDecoder().decode(body).replaceAll(rewrite[0], rewrite[1]))
       hit = { body, type: TYPES[extname(file)] ?? 'application/octet-stream' }

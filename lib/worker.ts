@@ -1,4 +1,3 @@
-import { randomInt } from 'node:crypto'
 import closeWithGrace from 'close-with-grace'
 import { HEARTBEAT_MS, isFlyerMessage, type RetireReason, type WorkerMessage } from './cluster-messages.ts'
 import { config, redactedConfig } from './config.ts'
@@ -50,7 +49,8 @@ export const runWorker = async ({ loadApp, supervised }: RunWorkerOptions): Prom
   if (!supervised && (c.maxRequests.enabled || c.maxRssMb)) {
     log.warn('flyer_enable_max_requests/flyer_max_rss_mb need the primary process (npm start): ignored in a single process')
   }
-  const limit = c.maxRequests.enabled ? c.maxRequests.max + randomInt(0, c.maxRequests.jitter + 1) : 0
+  // gunicorn's jitter: randint(0, jitter). Math.random, not node:crypto, which costs Bun ~12 ms to load.
+  const limit = c.maxRequests.enabled ? c.maxRequests.max + Math.floor(Math.random() * (c.maxRequests.jitter + 1)) : 0
   const onRequest = limit && send ? (n: number) => n >= limit && retire('max-requests', { requests: n }) : undefined
 
   const served = isBun

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono'
 import { clientIp } from '#lib/errors.ts'
 import { currentRssMb } from '#lib/memory.ts'
-import { nativeResponse } from '#lib/native-headers.ts'
+import { nativeResponse } from '#lib/final-headers.ts'
 import { bodyForLog, redactUrl } from '#lib/redact.ts'
 import { type Stage, stageMiddleware } from './core.ts'
 

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono'
-import { nativeResponse, setFinalHeaders } from '#lib/native-headers.ts'
+import { nativeResponse, setFinalHeaders } from '#lib/final-headers.ts'
 import { type Stage, stageMiddleware } from './core.ts'
 
 export interface RequestIdOptions {

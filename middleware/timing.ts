@@ -1,6 +1,6 @@
 import type { MiddlewareHandler } from 'hono'
 import { currentRssMb } from '#lib/memory.ts'
-import { nativeResponse, setFinalHeaders } from '#lib/native-headers.ts'
+import { nativeResponse, setFinalHeaders } from '#lib/final-headers.ts'
 import { type Stage, stageMiddleware } from './core.ts'
 
 export interface TimingOptions {

@@ -12,7 +12,7 @@ import { MYSQL, needServices, randomName } from '../helpers/services.ts'
 const log = pino({ level: 'silent' })
 
 plainDescribe('startDataServices without MySQL', () => {
-  it('does nothing and says so when flyer_db_host is unset', async () => {
+  it('does nothing when flyer_db_host is unset', async () => {
     const services = await startDataServices(loadConfig({ flyer_log_file: '0' }), log)
     await expect(services.migrated).resolves.toBeUndefined()
     expect(services.relay()).toBeUndefined()

@@ -14,9 +14,10 @@ beforeAll(async () => {
 
 /**
  * Outputs loaded from `start` following static imports, plus dynamic imports of the outputs `follow`
- * accepts and, past those, every dynamic import (whatever that code may load later).
+ * accepts and, past those, every dynamic import (whatever that code may load later) — or, with `only`,
+ * still only those `follow` accepts.
  */
-const loaded = (start: string, follow: (path: string) => boolean) => {
+const loaded = (start: string, follow: (path: string) => boolean, { only = false } = {}) => {
   const seen = new Set<string>()
   const visit = (out: string, anyDynamic: boolean) => {
     if (seen.has(out)) return
@@ -24,7 +25,7 @@ const loaded = (start: string, follow: (path: string) => boolean) => {
     for (const imp of meta.outputs[out]!.imports) {
       if (imp.external) continue
       if (imp.kind === 'import-statement') visit(imp.path, anyDynamic)
-      else if (anyDynamic || follow(imp.path)) visit(imp.path, true)
+      else if ((anyDynamic && !only) || follow(imp.path)) visit(imp.path, true)
     }
   }
   visit(start, false)
@@ -84,6 +85,19 @@ describe('what a worker loads at start', () => {
     const staticProm = Object.entries(meta.outputs).filter(([, o]) => o.imports.some((i) => i.external && i.path === 'prom-client' && i.kind === 'import-statement'))
     expect(staticProm.map(([name]) => name)).toEqual([])
     expect(Object.values(meta.outputs).some((o) => Object.keys(o.inputs).includes('lib/metrics.ts'))).toBe(true)
+  })
+
+  it('on Bun, without MySQL, loads none of the Node built-ins Bun serves without (each costs it 5–25 ms)', () => {
+    // A Bun worker: the worker chunk, the app, serve-bun and the config chunk (the data hook reads it
+    // first); not serve-node, and the data services only when flyer_db_host is set.
+    const entry = `${dir}/server.mjs`
+    const bun = loaded(entry, (p) => /\/(worker|app|serve-bun|config)-[^/]+\.mjs$/.test(p), { only: true })
+    const node = loaded(entry, (p) => /\/(worker|app|serve-node|config)-[^/]+\.mjs$/.test(p), { only: true })
+    const SLOW_ON_BUN = /^node:(http|http2|net|crypto|fs\/promises)$/
+    expect(bun.sources).toContain('lib/serve-bun.ts')
+    expect(bun.packages.filter((p) => SLOW_ON_BUN.test(p))).toEqual([])
+    // …while Node's worker does load node:http (so the check above can fail).
+    expect(node.packages).toContain('node:http')
   })
 
   it('bundles zod with its English messages only', () => {

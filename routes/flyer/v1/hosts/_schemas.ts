@@ -1,13 +1,17 @@
-import { isIP } from 'node:net'
 import { PageInfo, z } from '#lib/schemas.ts'
 
+// zod's address formats: they accept what node:net's isIP does, except zone ids (`fe80::1%eth0`), which a
+// host's address must not carry anyway; node:net costs a Bun worker ~15 ms to load.
+const IPV4 = z.ipv4()
+const IPV6 = z.ipv6()
+
 /** IPv4 as is; IPv6 in its canonical compressed lower-case form, so `2001:DB8:0::1` and `2001:db8::1` are one host. */
-export const canonicalIp = (ip: string): string => (isIP(ip) === 6 ? new URL(`http://[${ip}]`).hostname.slice(1, -1) : ip)
+export const canonicalIp = (ip: string): string => (IPV6.safeParse(ip).success ? new URL(`http://[${ip}]`).hostname.slice(1, -1) : ip)
 
 export const IpInput = z
   .string()
   .max(45)
-  .refine((v) => isIP(v) !== 0 && !v.includes('%'), 'expected an IPv4 or IPv6 address (no zone id)')
+  .refine((v) => IPV4.safeParse(v).success || IPV6.safeParse(v).success, 'expected an IPv4 or IPv6 address (no zone id)')
   .transform(canonicalIp)
   .openapi({ example: '10.0.0.8', description: 'IPv4 or IPv6; IPv6 is stored in canonical compressed form' })
 
