@@ -52,7 +52,8 @@ Options:
                        VS Code or speedscope) and print each row's functions with the most self time.
   --instructions       After the in-process rows, count each one's instructions per request under
                        callgrind (valgrind; 10,000 requests after 20,000 uninstrumented; minutes per row)
-                       and print them as a table with ratios to bare Hono. Steadier than timings on a
+                       and print them as a table with ratios to bare Hono's health check (counted as
+                       well whenever another in-process row is). Steadier than timings on a
                        VM whose speed drifts, but not exact (Flyer's health check: 69–86k in three
                        counts here): compare builds by several counts each. Blind to cache misses and
                        the kernel.
@@ -559,7 +560,10 @@ const main = async () => {
   const inProcess = inProcessCases()
   for (const c of inProcess) if (wanted(c.id)) rows.push(runInProcess(c, bareDir, inProcess.find((b) => b.baseline)!))
   const profiles = values.profile ? profileInProcess(inProcess.filter((c) => wanted(c.id)), bareDir, resolve(values.profile)) : []
-  const counts = values.instructions ? await countInProcess(inProcess.filter((c) => wanted(c.id)), bareDir) : []
+  // Counted with bare Hono's health check whenever a Flyer row is, as the timing rows run their baseline:
+  // a count alone has nothing to be read against.
+  const toCount = inProcess.filter((c) => wanted(c.id) || (c.baseline && inProcess.some((o) => !o.baseline && wanted(o.id))))
+  const counts = values.instructions ? await countInProcess(toCount, bareDir) : []
 
   const manyDir = join(tmp, `routes-${routeCount}`)
   const needMany = ['node', 'bun'].some((rt) => wanted(`${rt}:cold-start-1000`))
