@@ -1,9 +1,7 @@
-import type { Server } from 'node:http'
 import { existsSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '#lib/config.ts'
-import { serveNode } from '#lib/serve-node.ts'
 import { testApp } from '../helpers/app.ts'
+import { type ServedNode, serveOnNode } from '../helpers/node-server.ts'
 
 const CHROMIUM = '/usr/bin/chromium'
 const required = process.env.FLYER_REQUIRE_SERVICES === '1'
@@ -11,16 +9,15 @@ const canRun = existsSync(CHROMIUM)
 if (required && !canRun) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (required under CI)`)
 
 describe.skipIf(!canRun)(`docs pages in headless Chromium${canRun ? '' : ' (skipped: /usr/bin/chromium not installed)'}`, () => {
-  let server: Server
+  let served: ServedNode | undefined
   let base: string
   let browser: import('playwright-core').Browser
   const outside: string[] = []
 
   beforeAll(async () => {
     const { app } = testApp()
-    const started = await serveNode({ fetch: app.fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0' }) })
-    server = started.server
-    base = `http://127.0.0.1:${started.port}`
+    served = await serveOnNode(app.fetch)
+    base = `http://127.0.0.1:${served.port}`
     const { chromium } = await import('playwright-core')
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -30,8 +27,7 @@ describe.skipIf(!canRun)(`docs pages in headless Chromium${canRun ? '' : ' (skip
 
   afterAll(async () => {
     await browser?.close()
-    server?.closeAllConnections()
-    await new Promise((r) => server?.close(r))
+    await served?.close()
   })
 
   const page = async () => {

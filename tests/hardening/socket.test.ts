@@ -1,11 +1,9 @@
-import type { Server } from 'node:http'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { loadConfig } from '#lib/config.ts'
 import { defineRoute } from '#lib/route.ts'
 import { CodeMsg, json } from '#lib/schemas.ts'
-import { serveNode } from '#lib/serve-node.ts'
 import { testApp } from '../helpers/app.ts'
+import { type ServedNode, serveOnNode } from '../helpers/node-server.ts'
 import { rawRequest, statuses } from '../helpers/raw-http.ts'
 import { tableOf } from '../helpers/router.ts'
 
@@ -37,15 +35,15 @@ const { app, logs } = testApp(
     ]),
   },
 )
-let server: Server
+let served: ServedNode
 let port: number
 
 beforeAll(async () => {
-  ;({ server, port } = await serveNode({ fetch: app.fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '1024', flyer_headers_timeout: '2' }) }))
+  served = await serveOnNode(app.fetch, { flyer_body_limit: '1024', flyer_headers_timeout: '2' })
+  port = served.port
 })
 afterAll(async () => {
-  server.closeAllConnections()
-  await new Promise((r) => server.close(r))
+  await served.close()
 })
 
 const req = (head: string, body = '') => `${head.replace(/\n/g, '\r\n')}\r\n\r\n${body}`

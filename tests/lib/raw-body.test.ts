@@ -1,11 +1,9 @@
-import type { Server } from 'node:http'
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '#lib/config.ts'
 import { defineRoute } from '#lib/route.ts'
 import { CodeMsg, json, z } from '#lib/schemas.ts'
-import { serveNode } from '#lib/serve-node.ts'
 import { testApp } from '../helpers/app.ts'
+import { serveOnNode } from '../helpers/node-server.ts'
 import { exchange, httpRequest, responses, splitAfterHeaders } from '../helpers/raw-http.ts'
 import { tableOf } from '../helpers/router.ts'
 
@@ -13,16 +11,13 @@ const post = (path: string, body: string, { close = true, contentType = 'applica
   httpRequest('POST', path, { headers: { 'Content-Type': contentType }, body, close })
 const bodies = (text: string) => responses(text).map((r) => r.body)
 
-const servers: Server[] = []
+const closers: (() => Promise<void>)[] = []
 afterEach(async () => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections()
-    await new Promise((r) => s.close(r))
-  }
+  for (const close of closers.splice(0)) await close()
 })
 const listen = async (fetch: (req: Request, env?: object) => Response | Promise<Response>) => {
-  const { server, port } = await serveNode({ fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
-  servers.push(server)
+  const { port, close } = await serveOnNode(fetch, { flyer_body_limit: '256' })
+  closers.push(close)
   return port
 }
 

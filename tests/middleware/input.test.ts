@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { loadConfig } from '#lib/config.ts'
 import { defineRoute } from '#lib/route.ts'
-import { serveNode } from '#lib/serve-node.ts'
 import { CodeMsg, json, z } from '#lib/schemas.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
+import { serveOnNode } from '../helpers/node-server.ts'
 import { exchange, httpRequest, responses, splitAfterHeaders } from '../helpers/raw-http.ts'
 import { tableOf } from '../helpers/router.ts'
 
@@ -146,12 +145,11 @@ describe('the one-step input of a route', () => {
 describe('the one-step input over a real socket', () => {
   /** Runs `use` against the test app served by serveNode on a free port, then closes it. */
   const onSocket = async (use: (port: number) => Promise<void>) => {
-    const { server, port } = await serveNode({ fetch: app().fetch, config: loadConfig({ flyer_host: '127.0.0.1', flyer_port: '0', flyer_body_limit: '256' }) })
+    const { port, close } = await serveOnNode(app().fetch, { flyer_body_limit: '256' })
     try {
       await use(port)
     } finally {
-      server.closeAllConnections()
-      await new Promise((r) => server.close(r))
+      await close()
     }
   }
 

@@ -1,9 +1,8 @@
 import { Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '#lib/config.ts'
-import { serveNode } from '#lib/serve-node.ts'
 import { requestId } from '#middleware/request-id.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
+import { serveOnNode } from '../helpers/node-server.ts'
 import { rawRequest } from '../helpers/raw-http.ts'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
@@ -63,11 +62,10 @@ describe('requestId under serveNode (written by the server in writeHead)', () =>
   })
 
   const serve = async () => {
-    const config = loadConfig({ flyer_log_file: '0', flyer_host: '127.0.0.1', flyer_port: '0' })
     const { app } = testApp()
-    const { server, port } = await serveNode({ fetch: app.fetch, config, port: 0, host: '127.0.0.1' })
-    close = () => new Promise((done) => server.close(() => done()).closeAllConnections())
-    return `http://127.0.0.1:${port}`
+    const served = await serveOnNode(app.fetch)
+    close = served.close
+    return `http://127.0.0.1:${served.port}`
   }
 
   it('sends the same id the envelope reports as logId', async () => {

@@ -1,11 +1,10 @@
 import { ServerResponse } from 'node:http'
 import { type Context, Hono } from 'hono'
 import { afterEach, describe, expect, it } from 'vitest'
-import { loadConfig } from '#lib/config.ts'
 import { nativeHeadersSupported } from '#lib/native-headers.ts'
-import { serveNode } from '#lib/serve-node.ts'
 import { timing } from '#middleware/timing.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
+import { serveOnNode } from '../helpers/node-server.ts'
 import { rawRequest } from '../helpers/raw-http.ts'
 
 const CONTRACT = ['x-request-id', 'x-lasting-time', 'x-memory-usage', 'x-content-type-options']
@@ -64,11 +63,10 @@ describe('contract headers under serveNode (written in writeHead, fast path kept
   })
 
   const serve = async (options: Parameters<typeof testApp>[1] = {}) => {
-    const config = loadConfig({ flyer_log_file: '0', flyer_host: '127.0.0.1', flyer_port: '0' })
     const { app } = testApp({}, options)
-    const { server, port } = await serveNode({ fetch: app.fetch, config, port: 0, host: '127.0.0.1' })
-    close = () => new Promise((done) => server.close(() => done()).closeAllConnections())
-    return port
+    const served = await serveOnNode(app.fetch)
+    close = served.close
+    return served.port
   }
 
   it.each([
@@ -94,11 +92,9 @@ describe('contract headers under serveNode (written in writeHead, fast path kept
       return c.json({ ok: true })
     }],
   ])('sends Flyer’s own value once when the app set a contract header itself (%s)', async (_, handler) => {
-    const config = loadConfig({ flyer_log_file: '0' })
-    const app = new Hono().get('/', handler)
-    const { server, port } = await serveNode({ fetch: app.fetch, config, port: 0, host: '127.0.0.1' })
-    close = () => new Promise((done) => server.close(() => done()).closeAllConnections())
-    const { text } = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Request-ID: from-client\r\nConnection: close\r\n\r\n')
+    const served = await serveOnNode(new Hono().get('/', handler).fetch)
+    close = served.close
+    const { text } = await rawRequest(served.port, 'GET / HTTP/1.1\r\nHost: x\r\nX-Request-ID: from-client\r\nConnection: close\r\n\r\n')
     const head = text.split('\r\n\r\n')[0]!.toLowerCase()
     for (const h of CONTRACT) expect(head.split(`\r\n${h}: `).length - 1, h).toBe(1)
     expect(head).toMatch(/\r\nx-lasting-time: \d{1,3}\r\n/)
