@@ -58,10 +58,12 @@ describe.skipIf(!linux)('who accepts connections', { timeout: 60_000 }, () => {
     const [worker] = f.workerPids()
     expect(listeners(f.port, [f.proc.pid!, worker!])).toContain(worker)
 
-    const { stats } = await reloadUnderLoad(f, { paths: ['/test/pid', '/flyer/v1/demo/x', '/test/slow?ms=100'], concurrency: 8, closeLoops: 3 })
+    const { stats, from } = await reloadUnderLoad(f, { paths: ['/test/pid', '/flyer/v1/demo/x', '/test/slow?ms=100'], concurrency: 8, closeLoops: 3 })
     report('SIGHUP reload of 1 worker accepting its own connections, under load', stats, { restarts: 1 })
     expect(stats.failed).toBe(0)
     expect(stats.ok).toBeGreaterThan(100)
+    // The old worker may still be draining when the reload is reported finished.
+    await f.waitForLine((l) => l.worker === worker && /exited \(code 0\)/.test(l.msg ?? ''), 15_000, from)
     const [next] = f.workerPids()
     expect(next).not.toBe(worker)
     expect(listeners(f.port, [f.proc.pid!, next!])).toContain(next)

@@ -80,14 +80,15 @@ describe('process model (node:cluster, real signals)', { timeout: 60_000 }, () =
     const f = flyer!
     const before = f.workerPids()
     const { stats, from } = await reloadUnderLoad(f, { paths, concurrency: 8, closeLoops: 2 })
-    const after = f.workerPids()
     report('SIGHUP rolling reload of 3 workers under load', stats, { restarts: WORKERS })
     expect(stats.failed).toBe(0)
     expect(stats.ok).toBeGreaterThan(100)
+    // Each old worker drained and exited 0. 'reload finished' comes once the last replacement listens,
+    // while the worker it replaces may still be draining: the workers are counted after the exits.
+    for (const pid of before) await f.waitForLine((l) => l.worker === pid && /exited \(code 0\)/.test(l.msg ?? ''), 15_000, from)
+    const after = f.workerPids()
     expect(after).toHaveLength(WORKERS)
     for (const pid of before) expect(after).not.toContain(pid)
-    // Each old worker drained and exited 0.
-    for (const pid of before) await f.waitForLine((l) => l.worker === pid && /exited \(code 0\)/.test(l.msg ?? ''), 15_000, from)
   })
 
   it('SIGTERM under load: every accepted request is answered and the process exits 0 within flyer_graceful_timeout', async () => {
