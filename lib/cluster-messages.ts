@@ -1,3 +1,4 @@
+import type { Config } from './config.ts'
 import type { LogMessage } from './log-forward.ts'
 
 /** Why a worker asks to be replaced. */
@@ -5,6 +6,8 @@ export type RetireReason = 'max-requests' | 'max-rss' | 'error'
 
 /** Worker → primary, over the cluster IPC channel. */
 export type WorkerMessage =
+  /** First, right after the worker validated the environment: the primary never loads the schema. */
+  | { flyer: 'config'; config: Config }
   | { flyer: 'heartbeat' }
   | { flyer: 'ready'; port: number }
   | { flyer: 'retire'; reason: RetireReason; requests?: number; rssMb?: number }

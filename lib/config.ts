@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEFAULT_THREADS } from './fork-settings.ts'
 
 /** 0/1, true/false, yes/no, on/off — the original took `1`/`0`. */
 const FLAG = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected 1 or 0' })
@@ -46,7 +47,7 @@ export const envSchema = z.object({
   flyer_reload: flag(false),
   flyer_preload: flag(false),
   flyer_workers: whole(1, 512).optional(),
-  flyer_threads: int(5, 1, 1024),
+  flyer_threads: int(DEFAULT_THREADS, 1, 1024),
   flyer_worker_connections: int(1000, 1),
   flyer_enable_max_requests: flag(false),
   flyer_max_requests: int(0),
@@ -225,9 +226,3 @@ export const config = (): Config => (current ??= loadConfig(process.env))
 export const setConfig = (next: Config | undefined): void => {
   current = next
 }
-
-/** The effective configuration with secrets masked, for the start-up log. */
-export const redactedConfig = (c: Config = config()): Record<string, unknown> =>
-  JSON.parse(
-    JSON.stringify(c, (key, value) => (typeof value === 'string' && value !== '' && /^(pass|password)$/i.test(key) ? '***' : value)),
-  )

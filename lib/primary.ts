@@ -3,10 +3,12 @@ import { mkdirSync } from 'node:fs'
 import { resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { HEARTBEAT_MS, isFlyerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.ts'
-import { config, redactedConfig, type Config } from './config.ts'
+import type { Config } from './config.ts'
 import { cgroupCpuLimit, workerCount } from './cpu-limit.ts'
+import { forkSettings } from './fork-settings.ts'
 import { isLogMessage } from './log-forward.ts'
 import { openLogWriters, primaryLog } from './primary-log.ts'
+import { redactedConfig } from './redact.ts'
 
 /**
  * The primary process: forks `flyer_workers` workers (node:cluster) and keeps them alive. It never loads
@@ -50,20 +52,71 @@ const MAX_BACKOFF_MS = 30_000
 export const backoffMs = (crashes: number): number => (crashes <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 500 * 2 ** (crashes - 2)))
 
 export interface PrimaryOptions {
+  /** The validated configuration; without it the first worker validates the environment and sends it. */
   config?: Config
 }
 
-/** Runs the primary until SIGTERM/SIGINT; SIGHUP replaces every worker one by one. */
-export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}): Promise<void> => {
-  // The log opens once a worker listens (primary-log.ts): until then the CPU goes to the worker. A log
-  // folder that cannot be made still stops Flyer here, before any worker starts.
-  if (c.log.file && !c.dev) mkdirSync(resolve(c.log.dir), { recursive: true })
-  const log = primaryLog(openLogWriters(c))
-  const cpuLimit = cgroupCpuLimit()
-  const count = workerCount(c.workers, () => cpuLimit)
-  log.info({ config: redactedConfig(c) }, 'effective configuration')
-  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads }, `primary starting ${count} worker(s)`)
+/** The first worker, forked before the primary has its configuration (see `forkFirst`). */
+interface FirstWorker {
+  worker: Worker
+  forkedAt: number
+  /** What the worker validated and sent, or the primary's own validation if it died first. */
+  config: Promise<Config>
+  /** Stops holding the worker's events and emits the held ones again, for the handlers now attached. */
+  release(): void
+}
 
+/**
+ * Forks the first worker with what the environment says plainly (lib/fork-settings.ts) and waits for the
+ * configuration it validates and sends first thing (`{ flyer: 'config' }`): the primary never loads the
+ * env schema (zod, ~45 ms of a Node start here) on the CPU the worker needs. Its events are held until
+ * the primary has set up and attached its handlers. A worker that exits before sending it had a bad
+ * setting (it printed the error) or failed otherwise: the primary then validates the environment
+ * itself, and a bad setting stops Flyer with exit 2, as it did when the primary validated first.
+ */
+const forkFirst = (threads: number): FirstWorker => {
+  const worker = cluster.fork({ UV_THREADPOOL_SIZE: String(threads) })
+  const forkedAt = Date.now()
+  const held: [string, unknown[]][] = []
+  const holders = (['message', 'exit', 'disconnect', 'error'] as const).map((event) => {
+    const hold = (...args: unknown[]) => void held.push([event, args])
+    worker.on(event, hold)
+    return [event, hold] as const
+  })
+  const config = new Promise<Config>((resolve, reject) => {
+    const onMessage = (m: unknown) => {
+      if (!isFlyerMessage(m) || m.flyer !== 'config') return
+      worker.off('exit', onExit)
+      worker.off('message', onMessage)
+      resolve((m as Extract<WorkerMessage, { flyer: 'config' }>).config)
+    }
+    const onExit = (code: number | null) => {
+      worker.off('message', onMessage)
+      import('./config.ts').then(({ config, ConfigError }) => {
+        try {
+          resolve(config())
+        } catch (err) {
+          if (!(err instanceof ConfigError)) return reject(err)
+          // The worker printed the same error unless it died some other way first.
+          if (code !== 2) console.error(err.message)
+          process.exit(2)
+        }
+      }, reject)
+    }
+    worker.on('message', onMessage)
+    worker.once('exit', onExit)
+  })
+  const release = () => {
+    for (const [event, hold] of holders) worker.off(event, hold)
+    for (const [event, args] of held.splice(0)) worker.emit(event, ...args)
+  }
+  return { worker, forkedAt, config, release }
+}
+
+/** Runs the primary until SIGTERM/SIGINT; SIGHUP replaces every worker one by one. */
+export const runPrimary = async ({ config: given }: PrimaryOptions = {}): Promise<void> => {
+  const early = forkSettings()
+  const cpuLimit = cgroupCpuLimit()
   // Workers forward every log line over IPC. Node's default JSON channel escapes each quote of each JSON
   // line again (~12% of a busy worker's CPU with the access log on, measured); V8's serializer ('advanced')
   // copies strings as they are. Bun's cluster keeps its own channel.
@@ -71,9 +124,26 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
   // which balances several workers but delays each new connection's first request (p99 42–84 ms against
   // 6–8 ms measured with one worker, fresh connections under load). One worker has nothing to balance:
   // it accepts connections itself. An explicit NODE_CLUSTER_SCHED_POLICY still wins. (Frozen by
-  // setupPrimary(), so set first.)
-  if (!isBun && count === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
+  // setupPrimary(), so set before the first fork: from the plainly read count, which a valid
+  // configuration cannot contradict.)
+  const plannedCount = workerCount(given ? given.workers : early.workers, () => cpuLimit)
+  if (!isBun && plannedCount === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
   if (!isBun) cluster.setupPrimary({ serialization: 'advanced' })
+
+  const first = given ? undefined : forkFirst(early.threads)
+  const c = given ?? (await first!.config)
+  try {
+    // The log opens once a worker listens (primary-log.ts): until then the CPU goes to the worker. A log
+    // folder that cannot be made still stops Flyer here, before any worker serves.
+    if (c.log.file && !c.dev) mkdirSync(resolve(c.log.dir), { recursive: true })
+  } catch (err) {
+    first?.worker.process.kill('SIGKILL')
+    throw err
+  }
+  const log = primaryLog(openLogWriters(c))
+  const count = workerCount(c.workers, () => cpuLimit)
+  log.info({ config: redactedConfig(c) }, 'effective configuration')
+  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads }, `primary starting ${count} worker(s)`)
 
   const slots: Slot[] = Array.from({ length: count }, () => ({ crashes: 0 }))
   const tracked = new Map<number, Tracked>()
@@ -113,10 +183,10 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
     }, drainKillMs)
   }
 
-  const fork = (slot: number): Tracked => {
+  const fork = (slot: number, adopted?: FirstWorker): Tracked => {
     // libuv's pool is sized when the worker starts, so it has to come in with the environment.
-    const worker = cluster.fork({ UV_THREADPOOL_SIZE: String(c.threads) })
-    const now = Date.now()
+    const worker = adopted?.worker ?? cluster.fork({ UV_THREADPOOL_SIZE: String(c.threads) })
+    const now = adopted?.forkedAt ?? Date.now()
     let markExited!: () => void
     const t: Tracked = { worker, pid: worker.process.pid ?? 0, slot, state: 'starting', forkedAt: now, lastBeat: now, exited: new Promise((r) => (markExited = r)) }
     tracked.set(worker.id, t)
@@ -151,11 +221,13 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
     return t
   }
 
-  const startSlot = (slot: number) => {
+  const startSlot = (slot: number, adopted?: FirstWorker) => {
     const s = slots[slot]!
     s.timer = undefined
     if (shuttingDown) return
-    s.current = fork(slot)
+    s.current = fork(slot, adopted)
+    // Its held events (log lines, `ready`, even its exit) now reach the handlers, as the slot's worker.
+    adopted?.release()
   }
 
   /** Starts a replacement for the slot's worker; resolves true once it listens and the old one drains. */
@@ -311,7 +383,7 @@ export const runPrimary = async ({ config: c = config() }: PrimaryOptions = {}):
   // Workers' /metrics ask the primary for the sum over all workers (prom-client's AggregatorRegistry,
   // loaded at the first scrape). The wiring is set up while the workers start: none can ask before it
   // has loaded the app and listened.
-  for (let slot = 0; slot < count; slot++) startSlot(slot)
+  for (let slot = 0; slot < count; slot++) startSlot(slot, slot === 0 ? first : undefined)
   setTimeout(openLog, 1000).unref()
   if (c.metrics) (await import('./metrics.ts')).setupPrimaryMetrics()
 }

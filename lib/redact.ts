@@ -1,3 +1,5 @@
+import type { Config } from './config.ts'
+
 /** Keys whose values never reach a log: passwords, tokens, secrets, credentials, cookies. */
 export const SECRET_KEY = /pass(word|wd)?|secret|token|authori[sz]ation|cookie|api[-_]?key|credential|private[-_]?key|session/i
 
@@ -54,3 +56,10 @@ export const redactHeaders = (headers: Record<string, string>): Record<string, s
   for (const [k, v] of Object.entries(headers)) out[k] = SECRET_KEY.test(k) ? REDACTED : v
   return out
 }
+
+/**
+ * The effective configuration with passwords masked, for the start-up log. Here, not in config.ts, so the
+ * primary can log it without loading the env schema (zod).
+ */
+export const redactedConfig = (c: Config): Record<string, unknown> =>
+  JSON.parse(JSON.stringify(c, (key, value) => (typeof value === 'string' && value !== '' && /^(pass|password)$/i.test(key) ? '***' : value)))

@@ -1,5 +1,7 @@
 import cluster from 'node:cluster'
-import { config, ConfigError, type Config } from './config.ts'
+import type { WorkerMessage } from './cluster-messages.ts'
+import type { Config } from './config.ts'
+import { forkSettings } from './fork-settings.ts'
 import type { ServableApp } from './worker.ts'
 
 export interface StartServerOptions {
@@ -7,7 +9,9 @@ export interface StartServerOptions {
   loadApp: () => Promise<ServableApp>
 }
 
-const configOrExit = (): Config => {
+const configOrExit = async (): Promise<Config> => {
+  // Loaded here, not at the top: the primary does without the schema (lib/fork-settings.ts).
+  const { config, ConfigError } = await import('./config.ts')
   try {
     return config()
   } catch (err) {
@@ -23,21 +27,26 @@ const configOrExit = (): Config => {
  * The process model, for Node and Bun alike:
  * - `npm run dev` (NODE_ENV=development, one worker): one process that serves, restarted by the watcher;
  * - otherwise this process is the primary, which forks the workers (node:cluster) and supervises them,
- *   and each forked worker serves the app. The primary never calls `loadApp`.
+ *   and each forked worker serves the app. The primary never calls `loadApp`, nor validates the
+ *   environment itself: each worker does, first thing, and sends the primary the result.
  * @example
  * await startServer({ loadApp: async () => (await import('./app.ts')).buildApp() })
  */
 export const startServer = async ({ loadApp }: StartServerOptions): Promise<void> => {
-  const c = configOrExit()
-  const single = c.dev && (c.workers ?? 1) === 1
+  // The same decision the validated configuration gives (`dev` and one worker), read without the schema.
+  const early = forkSettings()
+  const single = early.dev && (early.workers ?? 1) === 1
+  const primary = cluster.isPrimary && !single
+  const c = primary ? undefined : await configOrExit()
   try {
-    if (cluster.isPrimary && !single) {
+    if (primary) {
       const { runPrimary } = await import('./primary.ts')
-      return await runPrimary({ config: c })
+      return await runPrimary()
     }
     // libuv sizes its pool on first use; in one process nothing has used it yet. (Forked workers get it
     // in their environment from the primary.)
-    if (single) process.env.UV_THREADPOOL_SIZE = String(c.threads)
+    if (single) process.env.UV_THREADPOOL_SIZE = String(c!.threads)
+    else process.send?.({ flyer: 'config', config: c! } satisfies WorkerMessage)
     const { runWorker } = await import('./worker.ts')
     await runWorker({ loadApp, supervised: !single })
   } catch (err) {

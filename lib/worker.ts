@@ -1,8 +1,9 @@
 import closeWithGrace from 'close-with-grace'
 import { HEARTBEAT_MS, isFlyerMessage, type RetireReason, type WorkerMessage } from './cluster-messages.ts'
-import { config, redactedConfig } from './config.ts'
+import { config } from './config.ts'
 import { processSend } from './log-forward.ts'
 import { closeLogs, forwardLogsTo, logger } from './logger.ts'
+import { redactedConfig } from './redact.ts'
 import { beginShutdown, closeAll } from './shutdown.ts'
 import { startWorkerServices } from './worker-services.ts'
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, envSchema, loadConfig, redactedConfig } from '#lib/config.ts'
+import { ConfigError, envSchema, loadConfig } from '#lib/config.ts'
+import { redactedConfig } from '#lib/redact.ts'
 
 describe('loadConfig', () => {
   it('gives the original defaults with an empty environment', () => {

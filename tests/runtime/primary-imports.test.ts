@@ -50,7 +50,7 @@ describe('the primary process stays small', () => {
     expect(primary.sources.filter((s) => /node_modules\/(hono|@hono)\//.test(s))).toEqual([])
   })
 
-  it('forks its workers before loading pino: the log opens once a worker listens (lib/primary-log.ts)', () => {
+  it('forks its first worker before loading pino or zod: the log opens once a worker listens (lib/primary-log.ts)', () => {
     // What the primary has loaded when runPrimary starts: server.mjs and the primary chunk, static imports only.
     const seen = new Set<string>()
     const visit = (out: string) => {
@@ -67,6 +67,9 @@ describe('the primary process stays small', () => {
     expect(sources).toContain('lib/primary-log.ts')
     expect(sources).not.toContain('lib/logger.ts')
     expect(packages.filter((p) => /^pino/.test(p))).toEqual([])
+    // Nor the env schema: the first worker validates the environment and sends the primary the result.
+    expect(sources).toContain('lib/fork-settings.ts')
+    expect(sources.filter((s) => s === 'lib/config.ts' || s.startsWith('node_modules/zod/'))).toEqual([])
     // …and it does load them later (so the check above can fail).
     expect(loaded(primaryChunk, () => true).sources).toContain('lib/logger.ts')
   })
