@@ -6,7 +6,7 @@ export type RetireReason = 'max-requests' | 'max-rss' | 'error'
 
 /** Worker → primary, over the cluster IPC channel. */
 export type WorkerMessage =
-  /** First, right after the worker validated the environment: the primary never loads the schema. */
+  /** First, right after the worker validated the environment: the primary forks before it loads the schema. */
   | { flyer: 'config'; config: Config }
   | { flyer: 'heartbeat' }
   | { flyer: 'ready'; port: number }

@@ -10,7 +10,7 @@ export interface StartServerOptions {
 }
 
 const configOrExit = async (): Promise<Config> => {
-  // Loaded here, not at the top: the primary does without the schema (lib/fork-settings.ts).
+  // Loaded here, not at the top: the primary forks its first worker without the schema (lib/fork-settings.ts).
   const { config, ConfigError } = await import('./config.ts')
   try {
     return config()
