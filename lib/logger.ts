@@ -63,6 +63,9 @@ const appTargets = (c: Config): pino.TransportMultiOptions['targets'] => {
 
 type SonicBoom = ReturnType<typeof pino.destination>
 
+/** Set by the build (scripts/bundle.ts): where its own bundle of pino-roll is, from this module's chunk. */
+declare const __FLYER_PINO_ROLL__: string | undefined
+
 const reportSinkError = (err: Error) => process.stderr.write(`flyer: log writer error: ${err.message}\n`)
 
 /**
@@ -114,8 +117,10 @@ export const openPrimaryLogs = async (c: Config = config()): Promise<void> => {
   const streams: SonicBoom[] = [pino.destination({ dest: 1, sync: false }) as SonicBoom]
   if (c.log.file) {
     mkdirSync(resolve(c.log.dir), { recursive: true })
-    // pino-roll ships no types; it resolves to a sonic-boom stream.
-    const pinoRoll = createRequire(import.meta.url)('pino-roll') as (o: ReturnType<typeof rollOptions>) => Promise<SonicBoom>
+    // pino-roll ships no types; it resolves to a sonic-boom stream. A build has its own copy beside this
+    // chunk, with only the date-fns it uses (scripts/bundle.ts): requiring the package took ~100 ms.
+    const id = typeof __FLYER_PINO_ROLL__ === 'string' ? __FLYER_PINO_ROLL__ : 'pino-roll'
+    const pinoRoll = createRequire(import.meta.url)(id) as (o: ReturnType<typeof rollOptions>) => Promise<SonicBoom>
     streams.push(await pinoRoll(rollOptions(c)))
   }
   for (const s of streams) s.on('error', reportSinkError)
