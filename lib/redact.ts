@@ -58,8 +58,9 @@ export const redactHeaders = (headers: Record<string, string>): Record<string, s
 }
 
 /**
- * The effective configuration with passwords masked, for the start-up log. Here, not in config.ts, so the
- * primary can log it without loading the env schema (zod).
+ * The effective configuration for the start-up log, secrets masked by the rule every log uses
+ * (`SECRET_KEY`, `[REDACTED]`); an empty one stays empty, which says none is set. Here, not in
+ * config.ts, so the primary can log it without loading the env schema (zod).
  */
 export const redactedConfig = (c: Config): Record<string, unknown> =>
-  JSON.parse(JSON.stringify(c, (key, value) => (typeof value === 'string' && value !== '' && /^(pass|password)$/i.test(key) ? '***' : value)))
+  JSON.parse(JSON.stringify(c, (key, value) => (typeof value === 'string' && value !== '' && SECRET_KEY.test(key) ? REDACTED : value)))

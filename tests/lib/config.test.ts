@@ -77,6 +77,10 @@ describe('loadConfig', () => {
     const shown = JSON.stringify(redactedConfig(loadConfig({ flyer_db_host: 'h', flyer_db_pass: 'hunter2', flyer_auth_enable: '1', flyer_auth_user: 'u', flyer_auth_pass: 'pw123' })))
     expect(shown).not.toContain('hunter2')
     expect(shown).not.toContain('pw123')
+    // The marker every log uses; an unset password stays visibly empty.
+    const c = redactedConfig(loadConfig({ flyer_db_host: 'h', flyer_db_pass: 'hunter2', flyer_redis_host: 'r' })) as { db: { password: string }; redis: { password: string } }
+    expect(c.db.password).toBe('[REDACTED]')
+    expect(c.redis.password).toBe('')
   })
 })
 
