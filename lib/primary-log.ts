@@ -24,8 +24,9 @@ export interface PrimaryLog {
 
 /**
  * The primary's log, opened late. Loading pino and opening the rotated app log (pino-roll) is most of
- * the primary's own start-up (measured here: ~20 ms of pino, ~40–55 ms of pino-roll on Node), and until
- * a worker listens that CPU is better spent on the worker. So the primary forks first and opens its log
+ * the primary's own start-up (measured here: ~20 ms of pino; pino-roll 85–115 ms from the package, ~9 ms
+ * from the build's own bundle of it, scripts/bundle.ts), and until a worker listens that CPU is better
+ * spent on the worker. So the primary forks first and opens its log
  * when `open()` is called — when a worker listens, dies, or after a second, or at shutdown. Lines
  * logged before that, its own and the workers' forwarded batches, wait in memory and are written in
  * the order they came (the primary's own lines then carry the time they were written).
