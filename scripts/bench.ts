@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
+import { compareRuns, compareTable, type Compared } from './bench/compare.ts'
 import { makeManyRoutesProject } from './bench/fixtures.ts'
 import { fixedRate, type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
 import type { OpenLoopResult } from './bench/open-loop.ts'
@@ -46,6 +47,11 @@ Options:
   --routes <n>         Route files in the generated cold-start fixture (default 1000).
   --only <ids>         Comma-separated substrings of row ids to run, e.g. node:,cold-start.
   --project <dir>      The Flyer checkout to measure (default: this one); for before/after runs.
+  --compare <dir>      Before/after in one command: measures the in-process rows and the demo app's
+                       cold start (Node and Bun) for <dir> ("before", built first unless --no-build)
+                       and for --project ("after"), run by run in pairs that alternate which goes
+                       first, and prints one table: each side's median (range) and the median of the
+                       pairs' after ÷ before. Nothing else runs. Use --runs 5 or more: the VM drifts.
   --no-build           Use the existing dist/server.mjs.
   --profile <dir>      After the in-process rows, run each once more under \`node --cpu-prof\`, keep the
                        profiles in <dir>/<row> (flame graphs: open them in Chrome DevTools › Performance,
@@ -76,6 +82,7 @@ const { values } = parseArgs({
     routes: { type: 'string', default: '1000' },
     only: { type: 'string' },
     project: { type: 'string', default: '.' },
+    compare: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     profile: { type: 'string' },
     instructions: { type: 'boolean', default: false },
@@ -112,6 +119,7 @@ const only = values.only?.split(',').filter(Boolean)
 const wanted = (id: string) => !only || only.some((o) => id.includes(o))
 
 const project = resolve(values.project)
+const before = values.compare === undefined ? undefined : resolve(values.compare)
 const here = import.meta.dirname
 const tmp = mkdtempSync(join(tmpdir(), 'flyer-bench-'))
 const pin = pinning()
@@ -338,15 +346,15 @@ const inProcessCases = (): InProcessCase[] => [
   { id: 'node:inproc-flyer-demo', scenario: 'Flyer POST demo (validation), access log on', target: 'flyer', method: 'POST', path: `${PREFIX}/demo`, body: DEMO, accessLog: true },
 ]
 
-/** The in-process driver's environment and arguments for a row. */
-const inProcessRun = (c: InProcessCase, bareDir: string) => ({
-  env: c.target === 'flyer' ? { ...process.env, ...flyerServer('node', project, Boolean(c.accessLog), `inproc-${c.id.split(':')[1]}`).env } : process.env,
-  args: [join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(project, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))],
+/** The in-process driver's environment and arguments for a row (of the checkout `tree`). */
+const inProcessRun = (c: InProcessCase, bareDir: string, tree = project) => ({
+  env: c.target === 'flyer' ? { ...process.env, ...flyerServer('node', tree, Boolean(c.accessLog), `inproc-${c.id.split(':')[1]}`).env } : process.env,
+  args: [join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(tree, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))],
 })
 
 /** One run of the in-process driver, pinned like the servers: CPU µs per request and requests/s. */
-const inProcessOnce = (c: InProcessCase, bareDir: string, profileDir?: string): { cpuUs: number; rps: number } => {
-  const { env, args } = inProcessRun(c, bareDir)
+const inProcessOnce = (c: InProcessCase, bareDir: string, profileDir?: string, tree = project): { cpuUs: number; rps: number } => {
+  const { env, args } = inProcessRun(c, bareDir, tree)
   const [cmd, ...rest] = [...pin.server, process.execPath, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args]
   const r = spawnSync(cmd!, rest, { cwd: bareDir, env, encoding: 'utf8', timeout: 60_000 })
   const line = r.stdout.trim().split('\n').at(-1) ?? ''
@@ -525,13 +533,45 @@ const machineStalls = (): { stalls: number; longestMs: number; stalledMs: number
   }
 }
 
+/** One cold start of the demo app of checkout `tree`, to its first 200 (ms). */
+const coldStartOnce = async (rt: Runtime, tree: string): Promise<number> => {
+  const running = await launch(rt, flyerServer(rt, tree, true, `${rt}-compare`, true), `${rt}-compare`)
+  try {
+    return await waitFor200(health(running.port).url, running.t0, { child: running.started.child })
+  } finally {
+    await stop(running.started)
+  }
+}
+
+/** `--compare`: the in-process rows and the demo's cold starts, before and after, in alternating pairs. */
+const compareMain = async (bareDir: string, load1: number) => {
+  const tree = (side: 'before' | 'after') => (side === 'before' ? before! : project)
+  const rows: Compared[] = []
+  for (const c of inProcessCases()) {
+    if (c.target !== 'flyer' || !wanted(c.id)) continue
+    progress(`${c.id}: before / after`)
+    rows.push(await compareRuns(`${c.scenario} (Node, in process, CPU per request)`, 'µs', runs, (side) => inProcessOnce(c, bareDir, undefined, tree(side)).cpuUs))
+  }
+  for (const rt of ['node', 'bun'] as const) {
+    if (!wanted(`${rt}:cold-start-demo`) || !runtimeCmd(rt)) continue
+    progress(`${rt}:cold-start-demo: before / after`)
+    rows.push(await compareRuns(`cold start to first 200, demo app (${rt === 'node' ? 'Node' : 'Bun'})`, 'ms', runs, (side) => coldStartOnce(rt, tree(side))))
+  }
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}, load average ${load1.toFixed(2)} at start, ${runs} pairs a row`
+  console.log(`Machine: ${machine}\n`)
+  console.log(compareTable(rows, { before: before!, after: project }))
+  if (values.json) writeFileSync(values.json, `${JSON.stringify({ machine, date: new Date().toISOString(), before, after: project, compared: rows }, null, 2)}\n`)
+}
+
 const main = async () => {
   const rows: Row[] = []
   const load1 = loadavg()[0]!
   if (!values['no-build']) {
-    progress(`npm run build in ${project}`)
-    const b = spawnSync('npm', ['run', 'build'], { cwd: project, encoding: 'utf8' })
-    if (b.status !== 0) throw new Error(`npm run build failed:\n${b.stderr || b.stdout}`)
+    for (const tree of before ? [before, project] : [project]) {
+      progress(`npm run build in ${tree}`)
+      const b = spawnSync('npm', ['run', 'build'], { cwd: tree, encoding: 'utf8' })
+      if (b.status !== 0) throw new Error(`npm run build failed in ${tree}:\n${b.stderr || b.stdout}`)
+    }
   }
   const bareDir = join(tmp, 'bare')
   await build({
@@ -544,6 +584,7 @@ const main = async () => {
     target: 'node20',
     logLevel: 'warning',
   })
+  if (before) return compareMain(bareDir, load1)
   progress(`load generator: ${gen}${pin.load.length ? `, pinned: server ${pin.server.join(' ')}, load ${pin.load.join(' ')}` : ', not pinned (no taskset or one CPU)'}`)
   const cases = loadCases(bareDir)
   for (const rt of ['node', 'bun'] as const) {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
+import { compareRuns, compareTable } from '../../scripts/bench/compare.ts'
 import { fixturePath, fixtureSource } from '../../scripts/bench/fixtures.ts'
 import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scripts/bench/load.ts'
 import { type CpuProfile, mainThreadProfile, topSelf } from '../../scripts/bench/profile.ts'
@@ -263,4 +264,39 @@ describe('bench --instructions', () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 30_000)
+})
+
+describe('bench --compare', () => {
+  it('measures the two checkouts in pairs, alternating which goes first, and keeps each pair’s after ÷ before', async () => {
+    const order: string[] = []
+    const value = { before: [10, 12, 8], after: [5, 12, 10] }
+    const row = await compareRuns('cold start', 'ms', 3, (side) => {
+      order.push(side)
+      return value[side][order.filter((s) => s === side).length - 1]!
+    })
+    expect(order).toEqual(['before', 'after', 'after', 'before', 'before', 'after'])
+    expect(row).toEqual({ scenario: 'cold start', unit: 'ms', before: [10, 12, 8], after: [5, 12, 10], ratios: [0.5, 1, 1.25] })
+  })
+
+  it('ends a row at the first failure, keeping the pairs that ran and the reason', async () => {
+    let calls = 0
+    const row = await compareRuns('in process', 'µs', 5, async () => {
+      if (++calls === 4) throw new Error('in-process run failed: boom\nstack')
+      return 2
+    })
+    expect(row).toMatchObject({ before: [2], after: [2], ratios: [1], failed: 'in-process run failed: boom' })
+  })
+
+  it('prints each side’s median and range and the median ratio, failures included', () => {
+    const lines = compareTable(
+      [
+        { scenario: 'Flyer POST (Node, in process)', unit: 'µs', before: [16.5, 15.9, 17.2], after: [14.1, 14.9, 13.8], ratios: [0.85, 0.94, 0.8] },
+        { scenario: 'cold start (Bun)', unit: 'ms', before: [], after: [], ratios: [], failed: 'bun not found' },
+      ],
+      { before: '/tmp/base', after: '/work/main' },
+    ).split('\n')
+    expect(lines[0]).toMatch(/^\| scenario +\| before: \/tmp\/base +\| after: \/work\/main +\| after ÷ before/)
+    expect(lines[2]).toMatch(/\| 16\.50 µs \(15\.90–17\.20\) +\| 14\.10 µs \(13\.80–14\.90\) +\| 0\.85× +\|$/)
+    expect(lines[3]).toMatch(/^\| cold start \(Bun\) \(failed: bun not found\) +\| — +\| — +\| — +\|$/)
+  })
 })
