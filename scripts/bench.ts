@@ -38,6 +38,10 @@ Flyer runs as \`node dist/server.mjs\` and \`bun dist/server.mjs\` with flyer_wo
 
 Options:
   --json <file>        Also write the rows, targets and machine to <file>.
+  --quick              Every row in about two minutes: one 1-s slice per load row after a 1-s warm-up,
+                       one run of each start and in-process row (--duration 1 --warmup 1 --runs 1;
+                       options given explicitly still win). Noisier: the default run pairs and repeats
+                       each measurement and takes ~8–10 minutes here.
   --duration <s>       Seconds measured per load row (default 6), in three slices; the best slice is
                        reported, and the server's CPU time per request over all of them.
   --warmup <s>         Seconds of load before measuring (default 2).
@@ -75,10 +79,11 @@ node:empty-process-no-extra-ca {node,bun}:cold-start-bare {node,bun}:cold-start-
 const { values } = parseArgs({
   options: {
     json: { type: 'string' },
-    duration: { type: 'string', default: '6' },
-    warmup: { type: 'string', default: '2' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
     connections: { type: 'string', default: '64' },
-    runs: { type: 'string', default: '3' },
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
     routes: { type: 'string', default: '1000' },
     only: { type: 'string' },
     project: { type: 'string', default: '.' },
@@ -106,14 +111,15 @@ const positive = (name: string, v: string) => {
   }
   return n
 }
-const duration = positive('duration', values.duration)
+// --quick: every row, once and short — about two minutes in all; the defaults pair and repeat (~8–10).
+const duration = positive('duration', values.duration ?? (values.quick ? '1' : '6'))
 // The measured time is cut into slices and the best slice reported: on a shared machine other
 // processes only ever slow a slice down. CPU per request counts all slices.
 const SLICES = duration >= 3 ? 3 : 1
 const sliceSec = Math.max(1, Math.round(duration / SLICES))
-const warmup = positive('warmup', values.warmup)
+const warmup = positive('warmup', values.warmup ?? (values.quick ? '1' : '2'))
 const connections = positive('connections', values.connections)
-const runs = positive('runs', values.runs)
+const runs = positive('runs', values.runs ?? (values.quick ? '1' : '3'))
 const routeCount = positive('routes', values.routes)
 const only = values.only?.split(',').filter(Boolean)
 const wanted = (id: string) => !only || only.some((o) => id.includes(o))
