@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
-import { compareRuns, compareTable, type Compared } from './bench/compare.ts'
+import { compareRuns, compareTable, type Compared, type Side } from './bench/compare.ts'
 import { makeManyRoutesProject } from './bench/fixtures.ts'
 import { fixedRate, type Generator, load, type LoadResult, pickGenerator, type Target } from './bench/load.ts'
 import type { OpenLoopResult } from './bench/open-loop.ts'
@@ -551,7 +551,7 @@ const coldStartOnce = async (rt: Runtime, tree: string): Promise<number> => {
 
 /** `--compare`: the in-process rows and the demo's cold starts, before and after, in alternating pairs. */
 const compareMain = async (bareDir: string, load1: number) => {
-  const tree = (side: 'before' | 'after') => (side === 'before' ? before! : project)
+  const tree = (side: Side) => (side === 'before' ? before! : project)
   const rows: Compared[] = []
   for (const c of inProcessCases()) {
     if (c.target !== 'flyer' || !wanted(c.id)) continue
