@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DEFAULT_THREADS } from './fork-settings.ts'
+import { DEFAULT_THREADS, WORKER_GC, type WorkerGc } from './fork-settings.ts'
 
 /** 0/1, true/false, yes/no, on/off — the original took `1`/`0`. */
 const FLAG = z.enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { message: 'expected 1 or 0' })
@@ -48,6 +48,11 @@ export const envSchema = z.object({
   flyer_preload: flag(false),
   flyer_workers: whole(1, 512).optional(),
   flyer_threads: int(DEFAULT_THREADS, 1, 1024),
+  flyer_worker_gc: z
+    .string()
+    .default('auto')
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(WORKER_GC, { message: `expected one of ${WORKER_GC.join('/')}` })),
   flyer_worker_connections: int(1000, 1),
   flyer_enable_max_requests: flag(false),
   flyer_max_requests: int(0),
@@ -107,6 +112,8 @@ export interface Config {
   reload: boolean
   workers: number | undefined
   threads: number
+  /** Node workers' garbage collection: `auto`, `single` or `parallel` (lib/fork-settings.ts `singleThreadedGc`). */
+  workerGc: WorkerGc
   workerConnections: number
   maxRequests: { enabled: boolean; max: number; jitter: number }
   maxRssMb: number
@@ -176,6 +183,7 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
     reload: e.flyer_reload,
     workers: e.flyer_workers,
     threads: e.flyer_threads,
+    workerGc: e.flyer_worker_gc,
     workerConnections: e.flyer_worker_connections,
     maxRequests: { enabled: e.flyer_enable_max_requests, max: e.flyer_max_requests, jitter: e.flyer_max_requests_jitter },
     maxRssMb: e.flyer_max_rss_mb,

@@ -1,11 +1,12 @@
 import cluster, { type Worker } from 'node:cluster'
 import { mkdirSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import closeWithGrace from 'close-with-grace'
 import { HEARTBEAT_MS, isFlyerMessage, type PrimaryMessage, type WorkerMessage } from './cluster-messages.ts'
 import type { Config } from './config.ts'
 import { cgroupCpuLimit, workerCount } from './cpu-limit.ts'
-import { forkSettings } from './fork-settings.ts'
+import { forkSettings, singleThreadedGc } from './fork-settings.ts'
 import { isLogMessage } from './log-forward.ts'
 import { openLogWriters, primaryLog } from './primary-log.ts'
 import { redactedConfig } from './redact.ts'
@@ -129,7 +130,11 @@ export const runPrimary = async ({ config: given }: PrimaryOptions = {}): Promis
   // configuration cannot contradict.)
   const plannedCount = workerCount(given ? given.workers : early.workers, () => cpuLimit)
   if (!isBun && plannedCount === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
-  if (!isBun) cluster.setupPrimary({ serialization: 'advanced' })
+  // V8's GC helper threads, off for workers that have no CPU to spare for them (fork-settings.ts); node
+  // flags the primary was started with (`node --single-threaded-gc …`, or its `--no-` form) still win.
+  const cpus = cpuLimit ?? availableParallelism()
+  const gcSingle = !isBun && singleThreadedGc(given ? given.workerGc : early.gc, plannedCount, cpus) && !process.execArgv.some((a) => a.includes('single-threaded-gc'))
+  if (!isBun) cluster.setupPrimary({ serialization: 'advanced', execArgv: gcSingle ? [...process.execArgv, '--single-threaded-gc'] : process.execArgv })
 
   const first = given ? undefined : forkFirst(early.threads)
   const c = given ?? (await first!.config)
@@ -144,7 +149,7 @@ export const runPrimary = async ({ config: given }: PrimaryOptions = {}): Promis
   const log = primaryLog(openLogWriters(c))
   const count = workerCount(c.workers, () => cpuLimit)
   log.info({ config: redactedConfig(c) }, 'effective configuration')
-  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads }, `primary starting ${count} worker(s)`)
+  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads, gc: isBun ? 'bun' : gcSingle ? 'single-threaded' : 'parallel' }, `primary starting ${count} worker(s)`)
 
   const slots: Slot[] = Array.from({ length: count }, () => ({ crashes: 0 }))
   const tracked = new Map<number, Tracked>()
