@@ -132,9 +132,11 @@ export const runPrimary = async ({ config: given }: PrimaryOptions = {}): Promis
   if (!isBun && plannedCount === 1 && !process.env.NODE_CLUSTER_SCHED_POLICY) cluster.schedulingPolicy = cluster.SCHED_NONE
   // V8's GC helper threads, off for workers that have no CPU to spare for them (fork-settings.ts); node
   // flags the primary was started with (`node --single-threaded-gc …`, or its `--no-` form) still win.
-  const cpus = cpuLimit ?? availableParallelism()
-  const gcSingle = !isBun && singleThreadedGc(given ? given.workerGc : early.gc, plannedCount, cpus) && !process.execArgv.some((a) => a.includes('single-threaded-gc'))
-  if (!isBun) cluster.setupPrimary({ serialization: 'advanced', execArgv: gcSingle ? [...process.execArgv, '--single-threaded-gc'] : process.execArgv })
+  const ownGcFlag = process.execArgv.findLast((a) => a.includes('single-threaded-gc'))
+  const addGcFlag = !isBun && ownGcFlag === undefined && singleThreadedGc(given ? given.workerGc : early.gc, plannedCount, cpuLimit ?? availableParallelism())
+  if (!isBun) cluster.setupPrimary({ serialization: 'advanced', execArgv: addGcFlag ? [...process.execArgv, '--single-threaded-gc'] : process.execArgv })
+  // What the workers run with, whoever decided it: the start-up line says so.
+  const gc = isBun ? 'bun' : addGcFlag || ownGcFlag === '--single-threaded-gc' ? 'single-threaded' : 'parallel'
 
   const first = given ? undefined : forkFirst(early.threads)
   const c = given ?? (await first!.config)
@@ -149,7 +151,7 @@ export const runPrimary = async ({ config: given }: PrimaryOptions = {}): Promis
   const log = primaryLog(openLogWriters(c))
   const count = workerCount(c.workers, () => cpuLimit)
   log.info({ config: redactedConfig(c) }, 'effective configuration')
-  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads, gc: isBun ? 'bun' : gcSingle ? 'single-threaded' : 'parallel' }, `primary starting ${count} worker(s)`)
+  log.info({ workers: count, cpuLimit, explicit: c.workers !== undefined, threads: c.threads, gc }, `primary starting ${count} worker(s)`)
 
   const slots: Slot[] = Array.from({ length: count }, () => ({ crashes: 0 }))
   const tracked = new Map<number, Tracked>()
