@@ -1,15 +1,15 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { build } from 'esbuild'
-import { bundleOptions, pinoRollOptions } from './bundle.ts'
+import { bundleOptions, sideBundles } from './bundle.ts'
 import { renderRouter, scanRoutes } from './generate-router.ts'
 
 const HELP = `Usage: npm run build
 
 Regenerates the router table, bundles server.ts into dist/server.mjs (hono and zod bundled, other
-dependencies stay in node_modules) and pino-roll into dist/chunks/pino-roll.cjs (the primary's log,
-with only the date-fns it uses), and writes the OpenAPI document to dist/openapi.json. Needs no
-services and no env.`
+dependencies stay in node_modules), pino into dist/chunks/pino.cjs and pino-roll into
+dist/chunks/pino-roll.cjs (with only the date-fns it uses), and writes the OpenAPI document to
+dist/openapi.json. Needs no services and no env.`
 
 const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } })
 if (values.help) {
@@ -22,7 +22,7 @@ await writeFile('routes/_router.gen.ts', renderRouter(routes))
 await mkdir('dist', { recursive: true })
 await rm('dist/chunks', { recursive: true, force: true })
 await build({ ...bundleOptions('server.ts', 'dist'), sourcemap: 'linked' })
-await build(pinoRollOptions('dist'))
+for (const side of sideBundles('dist')) await build(side)
 
 // The spec with the defaults only: what CI diffs to see API changes.
 const { writeOpenApi } = await import('./openapi.ts')

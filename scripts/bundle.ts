@@ -5,14 +5,52 @@ import type { BuildOptions, Plugin } from 'esbuild'
 
 // Bundled into the output instead of resolved from node_modules at start-up: pure-JS packages every worker
 // loads. Resolving and compiling them file by file cost ~70 ms of a worker's cold start and ~7 MB (measured).
-// The rest stay external: pino and its transports run files by path in worker threads, the database and
-// HTTP clients load lazily on first use, and prom-client is shared with the primary.
+// The rest stay external: pino and pino-roll have bundles of their own beside the chunks (below), the
+// database and HTTP clients load lazily on first use, and prom-client is shared with the primary.
 const BUNDLED = /^(hono|@hono\/[^/]+|zod|@asteasolutions\/zod-to-openapi|openapi3-ts|secure-json-parse)(\/|$)/
 
 const externalPackages: Plugin = {
   name: 'external-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./#]/ }, ({ path, kind }) => (kind === 'entry-point' || BUNDLED.test(path) ? undefined : { path, external: true }))
+  },
+}
+
+/** Where the server's chunks find their own bundle of pino (`pinoOptions`), from the chunk importing it. */
+export const PINO_FILE = 'pino.cjs'
+
+/**
+ * The files pino runs by path in a worker thread when a transport starts (the app log in development,
+ * `pino/file`): in the package, since the bundle has no files of its own there. pino looks them up in
+ * `globalThis.__bundlerPathsOverrides`, its documented hook for bundlers; each is resolved when first
+ * asked for, so a server that starts no transport resolves none.
+ */
+const PINO_RUNS_BY_PATH = { 'pino-worker': 'pino/lib/worker.js', 'pino/file': 'pino/file.js', 'thread-stream-worker': 'thread-stream/lib/worker.js' }
+
+/**
+ * `import pino from 'pino'` in the server's chunks loads `chunks/pino.cjs` instead of the package. A
+ * named import of a value from 'pino' fails the build (this module has only the default).
+ */
+const pinoFromItsBundle: Plugin = {
+  name: 'pino-from-its-bundle',
+  setup(b) {
+    b.onResolve({ filter: /^pino$/ }, ({ kind }) => (kind === 'import-statement' ? { path: 'pino', namespace: 'pino-bundled' } : undefined))
+    b.onLoad({ filter: /.*/, namespace: 'pino-bundled' }, () => ({
+      contents: `import { createRequire } from 'node:module'
+const require = createRequire(import.meta.url)
+const overrides = (globalThis.__bundlerPathsOverrides ??= {})
+const paths = ${JSON.stringify(PINO_RUNS_BY_PATH)}
+for (const [name, file] of Object.entries(paths)) {
+  if (name in overrides) continue
+  // thread-stream is pino's dependency: found from pino, wherever npm put it.
+  const from = () => (name === 'thread-stream-worker' ? createRequire(require.resolve('pino')) : require)
+  let path
+  Object.defineProperty(overrides, name, { enumerable: true, configurable: true, get: () => (path ??= from().resolve(file)) })
+}
+export default require(${JSON.stringify(`./${PINO_FILE}`)})
+`,
+      loader: 'js',
+    }))
   },
 }
 
@@ -74,6 +112,26 @@ export const pinoRollOptions = (outdir: string): BuildOptions => ({
 })
 
 /**
+ * pino on its own, as CommonJS: `<outdir>/chunks/pino.cjs`, ~150 KB. From node_modules pino is ~15 files
+ * in 9 packages, each resolved, read and pre-parsed for named exports by Node's ESM loader: ~40 ms of
+ * every process's start here, the worker's before it listens (measured, one CPU); its bundle loads in
+ * ~14 ms. Every build writes it beside the chunks, where `pinoFromItsBundle` looks.
+ */
+export const pinoOptions = (outdir: string): BuildOptions => ({
+  entryPoints: [createRequire(import.meta.url).resolve('pino')],
+  outfile: join(outdir, 'chunks', PINO_FILE),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+
+/** The bundles every build writes beside the server's chunks: pino and pino-roll. */
+export const sideBundles = (outdir: string): BuildOptions[] => [pinoOptions(outdir), pinoRollOptions(outdir)]
+
+/**
  * How `npm run build` bundles the server, shared with the runtime tests so they run what users run.
  * Split into chunks: the primary loads `server.mjs` only; the app (routes, clients) is a chunk that only
  * workers import (lib/start-server.ts).
@@ -89,7 +147,7 @@ export const bundleOptions = (entry: string, outdir: string): BuildOptions => ({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  plugins: [externalPackages, zodEnglishOnly],
+  plugins: [pinoFromItsBundle, externalPackages, zodEnglishOnly],
   // The primary's log (lib/logger.ts, in a chunk) loads the pino-roll that `pinoRollOptions` writes beside it.
   define: { __FLYER_PINO_ROLL__: JSON.stringify(`./${PINO_ROLL_FILE}`) },
   logLevel: 'warning',

@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promi
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PINO_ROLL_FILE, pinoRollOptions } from '../../scripts/bundle.ts'
+import { bundleOptions, PINO_FILE, PINO_ROLL_FILE, pinoRollOptions, sideBundles } from '../../scripts/bundle.ts'
 
 // Inside the project, so the bundles resolve node_modules.
 const dir = resolve('.tmp', `bundle-test-${process.pid}`)
@@ -44,5 +44,22 @@ describe("the build's own pino-roll (scripts/bundle.ts)", () => {
     await expect(build({ ...pinoRollOptions(dir), entryPoints: [entry], outfile: join(dir, 'x.cjs'), logLevel: 'silent' })).rejects.toThrow(
       /no longer takes date-fns as `const \{ … \} = require\('date-fns'\)`: update dateFnsAsPinoRollUses in scripts\/bundle.ts/,
     )
+  })
+})
+
+describe("the build's own pino (scripts/bundle.ts)", () => {
+  it('loads pino from its bundle, and its transports still find the files they run in worker threads', async () => {
+    const out = join(dir, 'pino')
+    await build({ ...bundleOptions('tests/fixtures/bundle-pino/entry.ts', out), logLevel: 'silent' })
+    for (const side of sideBundles(out)) await build(side)
+    // The import lands in a chunk, beside the bundle it loads.
+    const chunks = await readdir(join(out, 'chunks'))
+    expect(chunks).toContain(PINO_FILE)
+    const file = join(out, 'app.log')
+    const loaded = JSON.parse(execFileSync(process.execPath, [join(out, 'server.mjs'), file], { encoding: 'utf8' }).trim()) as string[]
+    // Without the paths the bundle hands pino, its worker thread would look for worker.js beside the bundle.
+    expect(JSON.parse((await readFile(file, 'utf8')).trim())).toMatchObject({ level: 30, msg: 'through a transport' })
+    // The package itself (its ~15 files) is not loaded in this thread: the bundle is.
+    expect(loaded).toEqual([])
   })
 })

@@ -2,7 +2,7 @@ import { readdirSync, rmSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { build, type Metafile } from 'esbuild'
-import { bundleOptions, pinoRollOptions } from '../../../scripts/bundle.ts'
+import { bundleOptions, sideBundles } from '../../../scripts/bundle.ts'
 
 const ROOT = join('.tmp', 'runtime')
 
@@ -39,6 +39,6 @@ export const buildEntry = async (entry: string, name: string): Promise<{ file: s
   await mkdir(dir, { recursive: true })
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
   const result = await build({ ...bundleOptions(entry, dir), metafile: true })
-  await build(pinoRollOptions(dir))
+  for (const side of sideBundles(dir)) await build(side)
   return { file: join(dir, 'server.mjs'), dir, metafile: result.metafile }
 }
