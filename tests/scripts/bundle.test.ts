@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
@@ -11,6 +12,9 @@ afterAll(() => rm(dir, { recursive: true, force: true }))
 
 /** Requires `module` in a fresh Node process, rolls one line into `logDir` and reports what it loaded. */
 const rollWith = (module: string, logDir: string) => {
+  // Made first, as openPrimaryLogs does: pino-roll links current.log before sonic-boom's own (async)
+  // mkdir has run, and loses that race on a busy machine (ENOENT).
+  mkdirSync(logDir, { recursive: true })
   const script = `
     const pinoRoll = require(${JSON.stringify(module)})
     pinoRoll({ file: ${JSON.stringify(join(logDir, 'flyer'))}, extension: '.log', frequency: 'daily', dateFormat: 'yyyy-MM-dd', mkdir: true, symlink: true, limit: { count: 2 } })
