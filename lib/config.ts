@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { currentConfig, setConfigLoader, setCurrentConfig } from './current-config.ts'
 import { DEFAULT_THREADS, WORKER_GC, type WorkerGc } from './fork-settings.ts'
 
 /** 0/1, true/false, yes/no, on/off — the original took `1`/`0`. */
@@ -220,17 +221,15 @@ export const loadConfig = (env: Record<string, string | undefined>): Config => {
   }
 }
 
-let current: Config | undefined
+setConfigLoader(() => loadConfig(process.env))
 
 /**
- * The process configuration, parsed from `process.env` on first use.
+ * The process configuration, parsed from `process.env` on first use (held in current-config.ts).
  * @example
  * import { config } from '#lib/config.ts'
  * const { prefix } = config()
  */
-export const config = (): Config => (current ??= loadConfig(process.env))
+export const config: () => Config = currentConfig
 
 /** Replaces the process configuration (tests, and the app factory's `config` option). */
-export const setConfig = (next: Config | undefined): void => {
-  current = next
-}
+export const setConfig: (next: Config | undefined) => void = setCurrentConfig

@@ -83,10 +83,9 @@ const stderrWriters: LogWriters = {
 
 /** The real writers: pino to stdout and the rotated app log (`openPrimaryLogs`), loaded when called. */
 export const openLogWriters = (c: Config) => async (): Promise<LogWriters> => {
-  const [{ closeLogs, logger, openPrimaryLogs, writeForwarded }, { setConfig }] = await Promise.all([import('./logger.ts'), import('./config.ts')])
-  // The configuration the first worker validated and sent: `logger()` would otherwise parse the
-  // environment a second time (the primary did not validate it itself).
-  setConfig(c)
+  const [{ closeLogs, logger, openPrimaryLogs, writeForwarded }, { setCurrentConfig }] = await Promise.all([import('./logger.ts'), import('./current-config.ts')])
+  // The configuration the first worker validated and sent: the primary loads no schema (zod) for it.
+  setCurrentConfig(c)
   await openPrimaryLogs(c)
   const log = logger()
   return {

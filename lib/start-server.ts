@@ -53,7 +53,9 @@ export const startServer = async ({ loadApp }: StartServerOptions): Promise<void
     // A worker that cannot start: say why, then exit non-zero (the primary restarts it with backoff).
     const what = cluster.isPrimary ? 'Flyer failed to start' : 'worker failed to start'
     try {
-      const { logger, closeLogs } = await import('./logger.ts')
+      // config.ts too: a primary that failed before its first worker sent the configuration reads the
+      // environment for its log itself.
+      const [{ logger, closeLogs }] = await Promise.all([import('./logger.ts'), import('./config.ts')])
       logger().fatal({ err }, what)
       await closeLogs()
     } catch (logErr) {

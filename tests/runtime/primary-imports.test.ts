@@ -76,6 +76,16 @@ describe('the primary process stays small', () => {
     expect(loaded(primaryChunk, () => true).sources).toEqual(expect.arrayContaining(['lib/logger.ts', 'pino-bundled:pino']))
   })
 
+  it('opens its log with the configuration its first worker sent, without loading zod (lib/current-config.ts)', () => {
+    // Everything the primary can load, except the schema it imports only if that worker died before sending it.
+    const primaryChunk = meta.outputs[`${dir}/server.mjs`]!.imports.find((i) => /\/primary-[^/]+\.mjs$/.test(i.path))!.path
+    const { sources } = loaded(primaryChunk, (p) => !/\/config-[^/]+\.mjs$/.test(p), { only: true })
+    expect(sources).toEqual(expect.arrayContaining(['lib/logger.ts', 'lib/current-config.ts', 'pino-bundled:pino']))
+    expect(sources.filter((s) => s === 'lib/config.ts' || s.startsWith('node_modules/zod/'))).toEqual([])
+    // …and that fallback is the only way in: following it does load them (so the check above can fail).
+    expect(loaded(primaryChunk, () => true).sources).toContain('lib/config.ts')
+  })
+
   it('workers do load them (the check above can fail)', () => {
     const entry = `${dir}/server.mjs`
     const worker = loaded(entry, (p) => /\/(worker|app|serve-node)-[^/]+\.mjs$/.test(p))
