@@ -2,8 +2,8 @@ import type { Config } from './config.ts'
 
 /**
  * The process's configuration, held apart from its schema (config.ts, which loads zod). The primary
- * logs with the configuration its first worker validated and sent, so it never loads zod for it (~50 ms
- * of its CPU as that worker answers its first request, and ~7 MB); the logger reads it from here.
+ * logs with the configuration its first worker validated and sent, so it never loads zod for it (30–50 ms
+ * of its CPU as that worker answers its first request, and ~5 MB of its RSS); the logger reads it from here.
  * config.ts hands in the loader (`process.env` against the schema) when it is imported.
  */
 let current: Config | undefined

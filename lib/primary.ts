@@ -70,7 +70,7 @@ interface FirstWorker {
 /**
  * Forks the first worker with what the environment says plainly (lib/fork-settings.ts) and waits for the
  * configuration it validates and sends first thing (`{ flyer: 'config' }`): the primary does not load
- * the env schema (zod, ~45 ms of a Node start here, ~7 MB): its log uses what the worker sent
+ * the env schema (zod, ~45 ms of a Node start here, ~5 MB): its log uses what the worker sent
  * (lib/current-config.ts). Its events are held until
  * the primary has set up and attached its handlers. A worker that exits before sending it had a bad
  * setting (it printed the error) or failed otherwise: the primary then validates the environment

@@ -72,6 +72,19 @@ const zodEnglishOnly: Plugin = {
 /** Where the primary's log finds its own copy of pino-roll in a build (lib/logger.ts), from its chunk. */
 export const PINO_ROLL_FILE = 'pino-roll.cjs'
 
+/** A package bundled on its own into one CommonJS file (which pino and pino-roll are written in, so their `require`s of Node's modules stay plain). */
+const packageAsCommonJs = (pkg: string, outfile: string, plugins: Plugin[] = []): BuildOptions => ({
+  entryPoints: [createRequire(import.meta.url).resolve(pkg)],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins,
+  logLevel: 'warning',
+  legalComments: 'none',
+})
+
 /**
  * pino-roll takes five functions from date-fns by requiring the package's index, which loads all of
  * date-fns (~250 modules): on Node 85–115 ms of the primary's CPU at every start, on Bun ~60 ms (measured),
@@ -99,17 +112,7 @@ const dateFnsAsPinoRollUses: Plugin = {
  * beside the server's chunks (`scripts/build.ts`, the runtime tests' builds), where the chunk holding
  * lib/logger.ts finds it (a runtime test's primary could not open its log without it).
  */
-export const pinoRollOptions = (outdir: string): BuildOptions => ({
-  entryPoints: [createRequire(import.meta.url).resolve('pino-roll')],
-  outfile: join(outdir, 'chunks', PINO_ROLL_FILE),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  plugins: [dateFnsAsPinoRollUses],
-  logLevel: 'warning',
-  legalComments: 'none',
-})
+export const pinoRollOptions = (outdir: string): BuildOptions => packageAsCommonJs('pino-roll', join(outdir, 'chunks', PINO_ROLL_FILE), [dateFnsAsPinoRollUses])
 
 /**
  * pino on its own, as CommonJS: `<outdir>/chunks/pino.cjs`, ~150 KB. From node_modules pino is ~15 files
@@ -117,16 +120,7 @@ export const pinoRollOptions = (outdir: string): BuildOptions => ({
  * every process's start here, the worker's before it listens (measured, one CPU); its bundle loads in
  * ~14 ms. Every build writes it beside the chunks, where `pinoFromItsBundle` looks.
  */
-export const pinoOptions = (outdir: string): BuildOptions => ({
-  entryPoints: [createRequire(import.meta.url).resolve('pino')],
-  outfile: join(outdir, 'chunks', PINO_FILE),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  logLevel: 'warning',
-  legalComments: 'none',
-})
+export const pinoOptions = (outdir: string): BuildOptions => packageAsCommonJs('pino', join(outdir, 'chunks', PINO_FILE))
 
 /** The bundles every build writes beside the server's chunks: pino and pino-roll. */
 export const sideBundles = (outdir: string): BuildOptions[] => [pinoOptions(outdir), pinoRollOptions(outdir)]
