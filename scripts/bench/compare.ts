@@ -1,4 +1,4 @@
-import { median } from './report.ts'
+import { markdownTable, median } from './report.ts'
 
 /** `before`: the checkout given to `--compare`; `after`: the one measured (`--project`, default this one). */
 export type Side = 'before' | 'after'
@@ -51,7 +51,5 @@ export const compareTable = (rows: Compared[], sides: Record<Side, string>): str
     figure(r.after, r.unit),
     r.ratios.length ? `${median(r.ratios).toFixed(2)}×` : '—',
   ])
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
-  return [line(head), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
+  return markdownTable(head, body)
 }
