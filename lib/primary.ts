@@ -67,6 +67,9 @@ interface FirstWorker {
   release(): void
 }
 
+/** libuv's pool is sized when the worker starts, so it has to come in with the environment. */
+const forkWorker = (threads: number): Worker => cluster.fork({ UV_THREADPOOL_SIZE: String(threads) })
+
 /**
  * Forks the first worker with what the environment says plainly (lib/fork-settings.ts) and waits for the
  * configuration it validates and sends first thing (`{ flyer: 'config' }`): the primary does not load
@@ -77,7 +80,7 @@ interface FirstWorker {
  * itself, and a bad setting stops Flyer with exit 2, as it did when the primary validated first.
  */
 const forkFirst = (threads: number): FirstWorker => {
-  const worker = cluster.fork({ UV_THREADPOOL_SIZE: String(threads) })
+  const worker = forkWorker(threads)
   const forkedAt = Date.now()
   const held: [string, unknown[]][] = []
   const holders = (['message', 'exit', 'disconnect', 'error'] as const).map((event) => {
@@ -192,8 +195,7 @@ export const runPrimary = async ({ config: given }: PrimaryOptions = {}): Promis
   }
 
   const fork = (slot: number, adopted?: FirstWorker): Tracked => {
-    // libuv's pool is sized when the worker starts, so it has to come in with the environment.
-    const worker = adopted?.worker ?? cluster.fork({ UV_THREADPOOL_SIZE: String(c.threads) })
+    const worker = adopted?.worker ?? forkWorker(c.threads)
     const now = adopted?.forkedAt ?? Date.now()
     let markExited!: () => void
     const t: Tracked = { worker, pid: worker.process.pid ?? 0, slot, state: 'starting', forkedAt: now, lastBeat: now, exited: new Promise((r) => (markExited = r)) }
