@@ -1,7 +1,6 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { build } from 'esbuild'
-import { bundleOptions, sideBundles } from './bundle.ts'
+import { buildServer } from './bundle.ts'
 import { renderRouter, scanRoutes } from './generate-router.ts'
 
 const HELP = `Usage: npm run build
@@ -21,8 +20,7 @@ const routes = await scanRoutes('routes')
 await writeFile('routes/_router.gen.ts', renderRouter(routes))
 await mkdir('dist', { recursive: true })
 await rm('dist/chunks', { recursive: true, force: true })
-await build({ ...bundleOptions('server.ts', 'dist'), sourcemap: 'linked' })
-for (const side of sideBundles('dist')) await build(side)
+await buildServer('server.ts', 'dist', { sourcemap: 'linked' })
 
 // The spec with the defaults only: what CI diffs to see API changes.
 const { writeOpenApi } = await import('./openapi.ts')

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import type { BuildOptions, Plugin } from 'esbuild'
+import { build, type BuildOptions, type BuildResult, type Plugin } from 'esbuild'
 
 // Bundled into the output instead of resolved from node_modules at start-up: pure-JS packages every worker
 // loads. Resolving and compiling them file by file cost ~70 ms of a worker's cold start and ~7 MB (measured).
@@ -123,7 +123,7 @@ export const pinoRollOptions = (outdir: string): BuildOptions => packageAsCommon
 export const pinoOptions = (outdir: string): BuildOptions => packageAsCommonJs('pino', join(outdir, 'chunks', PINO_FILE))
 
 /** The bundles every build writes beside the server's chunks: pino and pino-roll. */
-export const sideBundles = (outdir: string): BuildOptions[] => [pinoOptions(outdir), pinoRollOptions(outdir)]
+const sideBundles = (outdir: string): BuildOptions[] => [pinoOptions(outdir), pinoRollOptions(outdir)]
 
 /**
  * How `npm run build` bundles the server, shared with the runtime tests so they run what users run.
@@ -147,3 +147,13 @@ export const bundleOptions = (entry: string, outdir: string): BuildOptions => ({
   logLevel: 'warning',
   legalComments: 'none',
 })
+
+/**
+ * A whole build of `entry` into `outdir`: the server's chunks and the bundles beside them
+ * (`sideBundles`), which the chunks load at run time. `npm run build` and the runtime tests build with it.
+ */
+export const buildServer = async (entry: string, outdir: string, extra: BuildOptions = {}): Promise<BuildResult> => {
+  const result = await build({ ...bundleOptions(entry, outdir), ...extra })
+  for (const side of sideBundles(outdir)) await build(side)
+  return result
+}

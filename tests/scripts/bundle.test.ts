@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promi
 import { join, resolve } from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
-import { bundleOptions, PINO_FILE, PINO_ROLL_FILE, pinoRollOptions, sideBundles } from '../../scripts/bundle.ts'
+import { buildServer, PINO_FILE, PINO_ROLL_FILE, pinoRollOptions } from '../../scripts/bundle.ts'
 
 // Inside the project, so the bundles resolve node_modules.
 const dir = resolve('.tmp', `bundle-test-${process.pid}`)
@@ -54,8 +54,7 @@ describe("the build's own pino-roll (scripts/bundle.ts)", () => {
 describe("the build's own pino (scripts/bundle.ts)", () => {
   it('loads pino from its bundle, and its transports still find the files they run in worker threads', async () => {
     const out = join(dir, 'pino')
-    await build({ ...bundleOptions('tests/fixtures/bundle-pino/entry.ts', out), logLevel: 'silent' })
-    for (const side of sideBundles(out)) await build(side)
+    await buildServer('tests/fixtures/bundle-pino/entry.ts', out, { logLevel: 'silent' })
     // The import lands in a chunk, beside the bundle it loads.
     const chunks = await readdir(join(out, 'chunks'))
     expect(chunks).toContain(PINO_FILE)

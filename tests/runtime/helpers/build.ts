@@ -1,8 +1,8 @@
 import { readdirSync, rmSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { build, type Metafile } from 'esbuild'
-import { bundleOptions, sideBundles } from '../../../scripts/bundle.ts'
+import type { Metafile } from 'esbuild'
+import { buildServer } from '../../../scripts/bundle.ts'
 
 const ROOT = join('.tmp', 'runtime')
 
@@ -38,7 +38,7 @@ export const buildEntry = async (entry: string, name: string): Promise<{ file: s
   const dir = join(ROOT, `${name}-${process.pid}`)
   await mkdir(dir, { recursive: true })
   process.once('exit', () => rmSync(dir, { recursive: true, force: true }))
-  const result = await build({ ...bundleOptions(entry, dir), metafile: true })
-  for (const side of sideBundles(dir)) await build(side)
-  return { file: join(dir, 'server.mjs'), dir, metafile: result.metafile }
+  const result = await buildServer(entry, dir, { metafile: true })
+  // Asked for above, so esbuild wrote it.
+  return { file: join(dir, 'server.mjs'), dir, metafile: result.metafile! }
 }
