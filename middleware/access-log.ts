@@ -2,11 +2,13 @@ import type { Context, MiddlewareHandler } from 'hono'
 import { clientIp } from '#lib/errors.ts'
 import { currentRssMb } from '#lib/memory.ts'
 import { nativeResponse } from '#lib/final-headers.ts'
+import type { AccessRecord } from '#lib/access-line.ts'
 import { bodyForLog, redactUrl } from '#lib/redact.ts'
 import { type Stage, stageMiddleware } from './core.ts'
 
 export interface AccessLogSink {
-  info(record: object): void
+  /** One request's record; its fields in the order the line lists them. */
+  info(record: AccessRecord): void
 }
 
 export interface AccessLogOptions {
@@ -63,7 +65,7 @@ export const accessLogStage = ({ sink, maxField = 2048, now = () => performance.
       // Under serveNode, node:http's own header object: no Headers lookups.
       const headers = nativeResponse(c.env)?.req.headers
       const header = (name: string) => (headers ? (headers[name] as string | undefined) : c.req.header(name))
-      sink.info({
+      const record: AccessRecord = {
         timeStamp: timeStamp(),
         latency: Math.round((now() - start) * 1000) / 1000,
         clientIp: clip(clientIp(c), 64),
@@ -78,7 +80,8 @@ export const accessLogStage = ({ sink, maxField = 2048, now = () => performance.
         xForwardedFor: clip(header('x-forwarded-for'), 256),
         userAgent: clip(header('user-agent'), 512),
         body: bodyForLog(readBody(c), maxField),
-      })
+      }
+      sink.info(record)
     },
   }
 }

@@ -27,6 +27,26 @@ describe('LineWriter (the access log file)', () => {
     expect(w.write('too late\n')).toBe(false)
   })
 
+  it('keeps lines encoded in place (writeWith) in order with string lines, across many batches and lines larger than one', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'flyer-lines-')), 'access.log')
+    const w = new LineWriter(file, 512, 10_000)
+    const encode = (buf: Buffer, off: number, text: string) => off + buf.write(text, off)
+    const lines: string[] = []
+    for (let i = 0; i < 5000; i++) {
+      const line = i % 1000 === 3 ? `${i} ${'é'.repeat(20_000)}\n` : `${i} ${i % 2 ? 'encoded' : 'string'} ${'y'.repeat(i % 300)}\n`
+      lines.push(line)
+      if (i % 2) w.writeWith(Buffer.byteLength(line), encode, line)
+      else w.write(line)
+      // Let some writes finish between lines, so batch buffers are reused while others fill.
+      if (i % 97 === 0) await new Promise((r) => setImmediate(r))
+    }
+    const done = closed(w)
+    w.end()
+    await done
+    expect(readFileSync(file, 'utf8')).toBe(lines.join(''))
+    expect(w.writeWith(10, encode, 'too late\n')).toBe(false)
+  })
+
   it('finishes the writes in flight and the queued lines when ended mid-write', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'flyer-lines-')), 'access.log')
     const w = new LineWriter(file, 256, 10_000)

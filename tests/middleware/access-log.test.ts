@@ -1,5 +1,6 @@
 import { Hono } from 'hono'
 import { describe, expect, it } from 'vitest'
+import { type AccessRecord, accessLineBound, writeAccessLine } from '#lib/access-line.ts'
 import { accessLog } from '#middleware/access-log.ts'
 import { jsonInit, testApp } from '../helpers/app.ts'
 
@@ -11,7 +12,10 @@ describe('accessLog', () => {
     await app.request('/flyer/v1/health_check', { headers: { 'x-client-id': 'cmdb', 'user-agent': 'probe/1', 'x-forwarded-for': '10.1.2.3, 10.0.0.1' } })
     expect(logs.access).toHaveLength(1)
     const line = logs.access[0]!
-    expect(Object.keys(line).sort()).toEqual([...FIELDS].sort())
+    // In the order the line lists them: the file's line is encoded field by field in this order.
+    expect(Object.keys(line)).toEqual(FIELDS)
+    const bytes = Buffer.alloc(accessLineBound(line as unknown as AccessRecord)!)
+    expect(bytes.subarray(0, writeAccessLine(bytes, 0, line as unknown as AccessRecord)).toString()).toBe(`${JSON.stringify(line)}\n`)
     expect(line).toMatchObject({ method: 'GET', status: 200, code: 200, msg: 'success', clientId: 'cmdb', userAgent: 'probe/1', clientIp: '10.1.2.3', xForwardedFor: '10.1.2.3, 10.0.0.1' })
     expect(line.Url).toBe('http://localhost/flyer/v1/health_check')
     expect(line.timeStamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
@@ -36,11 +40,11 @@ describe('accessLog', () => {
   })
 
   it('formats timeStamp from the clock it is given, and latency in ms from its timer', async () => {
-    const lines: Record<string, unknown>[] = []
+    const lines: AccessRecord[] = []
     let wall = Date.UTC(2026, 0, 2, 3, 4, 5, 678)
     let t = 50
     const app = new Hono()
-      .use(accessLog({ sink: { info: (r) => void lines.push(r as Record<string, unknown>) }, clock: () => wall, now: () => t }))
+      .use(accessLog({ sink: { info: (r) => void lines.push(r) }, clock: () => wall, now: () => t }))
       .get('/', (c) => {
         t += 1.25
         return c.text('ok')
@@ -54,8 +58,8 @@ describe('accessLog', () => {
   })
 
   it('never reads a body the app did not read', async () => {
-    const lines: Record<string, unknown>[] = []
-    const app = new Hono().use(accessLog({ sink: { info: (r) => void lines.push(r as Record<string, unknown>) } })).post('/', (c) => c.text('ignored'))
+    const lines: AccessRecord[] = []
+    const app = new Hono().use(accessLog({ sink: { info: (r) => void lines.push(r) } })).post('/', (c) => c.text('ignored'))
     const res = await app.request('/', { method: 'POST', body: 'x'.repeat(100) })
     expect(await res.text()).toBe('ignored')
     expect(lines[0]!.body).toBeUndefined()
