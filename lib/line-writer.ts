@@ -22,9 +22,8 @@ export class LineWriter extends EventEmitter {
   /** The batch being filled, `used` bytes of it so far. */
   private buf: Buffer
   private used = 0
-  /** Filled batches (the bytes used of each) waiting for the one in flight, and the buffers they fill. */
-  private sealed: Buffer[] = []
-  private sealedWhole: Buffer[] = []
+  /** Filled batches waiting for the one in flight: each buffer and the bytes used of it. */
+  private sealed: { buf: Buffer; used: number }[] = []
   /** A batch buffer whose write finished, for the next one. */
   private spare: Buffer | undefined
   private writing = false
@@ -83,8 +82,7 @@ export class LineWriter extends EventEmitter {
 
   private seal(): void {
     if (this.used === 0) return
-    this.sealed.push(this.buf.subarray(0, this.used))
-    this.sealedWhole.push(this.buf)
+    this.sealed.push({ buf: this.buf, used: this.used })
     this.buf = this.spare ?? Buffer.allocUnsafe(this.capacity)
     this.spare = undefined
     this.used = 0
@@ -100,11 +98,11 @@ export class LineWriter extends EventEmitter {
       for (const w of this.waiters.splice(0)) w()
       return
     }
-    const buf = this.sealed.length === 1 ? this.sealed[0]! : Buffer.concat(this.sealed)
+    const only = this.sealed.length === 1 ? this.sealed[0]! : undefined
+    const buf = only ? only.buf.subarray(0, only.used) : Buffer.concat(this.sealed.map((b) => b.buf.subarray(0, b.used)))
     // A batch buffer of the usual size is used again once its bytes are written.
-    const reuse = this.sealed.length === 1 && this.sealedWhole[0]!.length === this.capacity ? this.sealedWhole[0] : undefined
+    const reuse = only?.buf.length === this.capacity ? only.buf : undefined
     this.sealed = []
-    this.sealedWhole = []
     this.writing = true
     const writeFrom = (offset: number) =>
       write(this.fd, buf, offset, buf.length - offset, null, (err, n) => {
@@ -131,11 +129,10 @@ export class LineWriter extends EventEmitter {
     const finish = () => {
       this.seal()
       try {
-        for (const b of this.sealed) {
-          for (let at = 0; at < b.length; ) at += writeSync(this.fd, b, at)
+        for (const { buf, used } of this.sealed) {
+          for (let at = 0; at < used; ) at += writeSync(this.fd, buf, at, used - at)
         }
         this.sealed = []
-        this.sealedWhole = []
         closeSync(this.fd)
       } catch (err) {
         this.emit('error', err)
