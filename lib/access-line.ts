@@ -167,6 +167,8 @@ export const accessLineBound = (r: AccessRecord): number | undefined => {
  * (`accessLineBound` says so). Returns the offset after the line.
  */
 export const writeAccessLine = (buf: Uint8Array, off: number, r: AccessRecord): number => {
+  // One line per field, each read by name: a loop over a field table (r[name]) measured 0.75–0.79 µs a
+  // line with the bound against 0.53–0.55 — half of what writing in place saves.
   off = string(buf, bytes(buf, off, KEYS[0]!), r.timeStamp)
   off = number(buf, bytes(buf, off, KEYS[1]!), r.latency)
   off = string(buf, bytes(buf, off, KEYS[2]!), r.clientIp)
