@@ -24,7 +24,9 @@ A second bare-Hono server runs beside the rows of its runtime, and every measure
 right after a slice of it: the ratios are the median over those pairs, so a machine that slows down
 for a minute moves both sides alike. Prints Markdown tables — the rows (req/s, p50, p99, CPU per
 request, peak RSS, ratios to bare Hono of the same runtime), latency at the same req/s, the in-process
-rows — and the issue's targets.
+rows — and the issue's targets. The in-process rows leave the network out: on Node, node:http fed
+from memory; on Bun, the app's fetch called with Requests made in memory (Bun.serve's own parsing and
+writing left out, and requestIP() answered without its system call).
 The p99 target is about latency at the same load: for the health-check and POST-demo rows, an open-loop
 generator (scripts/bench/open-loop.ts: requests leave at a fixed rate, half the row's best req/s, and
 each latency counts from when the request was due) drives bare Hono and then the row at that same rate,
@@ -57,11 +59,12 @@ Options:
                        first, and prints one table: each side's median (range) and the median of the
                        pairs' after ÷ before. Nothing else runs. Use --runs 5 or more: the VM drifts.
   --no-build           Use the existing dist/server.mjs.
-  --profile <dir>      After the in-process rows, run each once more under \`node --cpu-prof\`, keep the
+  --profile <dir>      After the in-process rows, run each once more under \`--cpu-prof\` (Node or Bun), keep the
                        profiles in <dir>/<row> (flame graphs: open them in Chrome DevTools › Performance,
                        VS Code or speedscope) and print each row's functions with the most self time.
   --instructions       After the in-process rows, count each one's instructions per request under
-                       callgrind (valgrind; 10,000 requests after 20,000 uninstrumented; minutes per row)
+                       callgrind (valgrind; 10,000 requests after 20,000 uninstrumented, on Bun 20,000
+                       after 100,000; minutes per row)
                        and print them as a table with ratios to bare Hono's health check (counted as
                        well whenever another in-process row is). Steadier than timings on a
                        VM whose speed drifts, but not exact (Flyer's health check: 69–86k in three
@@ -71,8 +74,9 @@ Options:
 
 Row ids: node:bare-node-http node:bare-hono node:bare-hono-post node:bare-hono-contract
 node:flyer-health-log-off node:flyer-health-log-file node:flyer-demo node:flyer-validation bun:bare-hono
-bun:bare-hono-post bun:bare-hono-contract bun:flyer-… (same four) node:inproc-bare-hono node:inproc-flyer-health-log-off
-node:inproc-flyer-health-log-file node:inproc-bare-hono-post node:inproc-flyer-demo {node,bun}:empty-process
+bun:bare-hono-post bun:bare-hono-contract bun:flyer-… (same four) {node,bun}:inproc-bare-hono
+{node,bun}:inproc-flyer-health-log-off {node,bun}:inproc-flyer-health-log-file {node,bun}:inproc-bare-hono-post
+{node,bun}:inproc-flyer-demo {node,bun}:empty-process
 node:empty-process-no-extra-ca {node,bun}:cold-start-bare {node,bun}:cold-start-demo
 {node,bun}:cold-start-1000 {node,bun}:idle-rss (settled) {node,bun}:idle-rss-boot (1 s after start)`
 
@@ -336,6 +340,7 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
 interface InProcessCase {
   id: string
   scenario: string
+  runtime: Runtime
   target: 'bare' | 'flyer'
   method: 'GET' | 'POST'
   path: string
@@ -344,25 +349,39 @@ interface InProcessCase {
   baseline?: boolean
 }
 
-const inProcessCases = (): InProcessCase[] => [
-  { id: 'node:inproc-bare-hono', scenario: 'bare Hono GET health_check', target: 'bare', method: 'GET', path: `${PREFIX}/health_check`, baseline: true },
-  { id: 'node:inproc-flyer-health-log-off', scenario: 'Flyer GET health_check, access log off', target: 'flyer', method: 'GET', path: `${PREFIX}/health_check` },
-  { id: 'node:inproc-flyer-health-log-file', scenario: 'Flyer GET health_check, access log to a file', target: 'flyer', method: 'GET', path: `${PREFIX}/health_check`, accessLog: true },
-  { id: 'node:inproc-bare-hono-post', scenario: 'bare Hono POST reading the JSON body', target: 'bare', method: 'POST', path: `${PREFIX}/demo`, body: DEMO },
-  { id: 'node:inproc-flyer-demo', scenario: 'Flyer POST demo (validation), access log on', target: 'flyer', method: 'POST', path: `${PREFIX}/demo`, body: DEMO, accessLog: true },
-]
+/**
+ * The same five rows on each runtime. Node's driver feeds node:http from memory (scripts/bench/servers/
+ * in-process.ts); Bun's calls the app's fetch with Requests made in memory (in-process-bun.ts), so it
+ * leaves out Bun.serve's own parsing and writing, and answers `requestIP()` without a system call.
+ */
+const inProcessCases = (): InProcessCase[] =>
+  (['node', 'bun'] as const).flatMap((runtime) => [
+    { id: `${runtime}:inproc-bare-hono`, scenario: 'bare Hono GET health_check', runtime, target: 'bare', method: 'GET', path: `${PREFIX}/health_check`, baseline: true },
+    { id: `${runtime}:inproc-flyer-health-log-off`, scenario: 'Flyer GET health_check, access log off', runtime, target: 'flyer', method: 'GET', path: `${PREFIX}/health_check` },
+    { id: `${runtime}:inproc-flyer-health-log-file`, scenario: 'Flyer GET health_check, access log to a file', runtime, target: 'flyer', method: 'GET', path: `${PREFIX}/health_check`, accessLog: true },
+    { id: `${runtime}:inproc-bare-hono-post`, scenario: 'bare Hono POST reading the JSON body', runtime, target: 'bare', method: 'POST', path: `${PREFIX}/demo`, body: DEMO },
+    { id: `${runtime}:inproc-flyer-demo`, scenario: 'Flyer POST demo (validation), access log on', runtime, target: 'flyer', method: 'POST', path: `${PREFIX}/demo`, body: DEMO, accessLog: true },
+  ])
 
-/** The in-process driver's environment and arguments for a row (of the checkout `tree`). */
-const inProcessRun = (c: InProcessCase, bareDir: string, tree = project) => ({
-  env: c.target === 'flyer' ? { ...process.env, ...flyerServer('node', tree, Boolean(c.accessLog), `inproc-${c.id.split(':')[1]}`).env } : process.env,
-  args: [join(bareDir, 'in-process.mjs'), c.target === 'bare' ? 'bare' : join(tree, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))],
-})
+/** The in-process driver's command (runtime, driver and its arguments), environment and folder for a row (of the checkout `tree`). */
+const inProcessRun = (c: InProcessCase, bareDir: string, tree = project) => {
+  const runtime = runtimeCmd(c.runtime)
+  if (!runtime) throw new Error('bun not found')
+  // Node runs the driver as bundled with the other servers; Bun runs its TypeScript as is.
+  const driver = c.runtime === 'node' ? join(bareDir, 'in-process.mjs') : join(here, 'bench/servers/in-process-bun.ts')
+  return {
+    runtime,
+    env: c.target === 'flyer' ? { ...process.env, ...flyerServer(c.runtime, tree, Boolean(c.accessLog), `inproc-${c.id.replace(':', '-')}`).env } : process.env,
+    args: [driver, c.target === 'bare' ? 'bare' : join(tree, 'dist'), c.method, c.path, c.body ?? '', String(Math.max(1, sliceSec))],
+    cwd: c.runtime === 'node' ? bareDir : here,
+  }
+}
 
 /** One run of the in-process driver, pinned like the servers: CPU µs per request and requests/s. */
 const inProcessOnce = (c: InProcessCase, bareDir: string, profileDir?: string, tree = project): { cpuUs: number; rps: number } => {
-  const { env, args } = inProcessRun(c, bareDir, tree)
-  const [cmd, ...rest] = [...pin.server, process.execPath, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args]
-  const r = spawnSync(cmd!, rest, { cwd: bareDir, env, encoding: 'utf8', timeout: 60_000 })
+  const { runtime, env, args, cwd } = inProcessRun(c, bareDir, tree)
+  const [cmd, ...rest] = [...pin.server, ...runtime, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...args]
+  const r = spawnSync(cmd!, rest, { cwd, env, encoding: 'utf8', timeout: 60_000 })
   const line = r.stdout.trim().split('\n').at(-1) ?? ''
   const got = JSON.parse(line || '{}') as { cpuUs?: number; rps?: number; failed?: string }
   if (r.status !== 0 || got.cpuUs === undefined || got.rps === undefined) throw new Error(`in-process run failed: ${(r.stderr || line).trim().split('\n').at(-1)}`)
@@ -375,7 +394,7 @@ const inProcessOnce = (c: InProcessCase, bareDir: string, profileDir?: string, t
  * (noise only adds) and, as the ratio, the median of baseline over row across the pairs.
  */
 const runInProcess = (c: InProcessCase, bareDir: string, baseline: InProcessCase): Row => {
-  const row: Row = { id: c.id, scenario: c.scenario, runtime: 'node', kind: 'inproc', baseline: c.baseline }
+  const row: Row = { id: c.id, scenario: c.scenario, runtime: c.runtime, kind: 'inproc', baseline: c.baseline }
   const pairs: number[] = []
   try {
     for (let i = 0; i < runs; i++) {
@@ -402,7 +421,7 @@ const profileInProcess = (cases: InProcessCase[], bareDir: string, dir: string):
       inProcessOnce(c, bareDir, into)
       const file = mainThreadProfile(into)
       if (!file) throw new Error(`no main-thread profile in ${into}`)
-      found.push({ scenario: c.scenario, file })
+      found.push({ scenario: `${c.scenario} (${c.runtime === 'node' ? 'Node' : 'Bun'})`, file })
       progress(`${c.id}: profile in ${file}`)
     } catch (err) {
       progress(`${c.id}: profiling failed (${(err as Error).message.split('\n')[0]})`)
@@ -415,16 +434,19 @@ const profileInProcess = (cases: InProcessCase[], bareDir: string, dir: string):
 const countInProcess = async (cases: InProcessCase[], bareDir: string): Promise<InstructionCount[]> => {
   const out: InstructionCount[] = []
   for (const c of cases) {
-    const { env, args } = inProcessRun(c, bareDir)
     progress(`${c.id}: counting instructions under callgrind (a few minutes)`)
     try {
-      // Not pinned: valgrind would count taskset, not the node it starts; the count does not depend on the CPU.
-      const perRequest = await instructionsPerRequest({ command: [process.execPath, ...args], env, cwd: bareDir })
-      out.push({ scenario: c.scenario, baseline: c.baseline, perRequest })
+      const { runtime, env, args, cwd } = inProcessRun(c, bareDir)
+      // Not pinned: valgrind would count taskset, not the runtime it starts; the count does not depend on the CPU.
+      // Bun: 100,000 requests before counting, 20,000 counted — after 20,000 its JIT was still compiling
+      // in the counted window (counts of one build 27–50k a request; with these 27–29k).
+      const sizes = c.runtime === 'bun' ? { warm: 100_000, n: 20_000 } : {}
+      const perRequest = await instructionsPerRequest({ command: [...runtime, ...args], env, cwd, ...sizes })
+      out.push({ scenario: c.scenario, runtime: c.runtime, baseline: c.baseline, perRequest })
       progress(`${c.id}: ${(perRequest / 1000).toFixed(1)}k instructions/request`)
     } catch (err) {
       const failed = (err as Error).message.split('\n')[0]
-      out.push({ scenario: c.scenario, baseline: c.baseline, failed })
+      out.push({ scenario: c.scenario, runtime: c.runtime, baseline: c.baseline, failed })
       progress(`${c.id}: counting failed (${failed})`)
     }
   }
@@ -556,7 +578,8 @@ const compareMain = async (bareDir: string, load1: number) => {
   for (const c of inProcessCases()) {
     if (c.target !== 'flyer' || !wanted(c.id)) continue
     progress(`${c.id}: before / after`)
-    rows.push(await compareRuns(`${c.scenario} (Node, in process, CPU per request)`, 'µs', runs, (side) => inProcessOnce(c, bareDir, undefined, tree(side)).cpuUs))
+    if (c.runtime === 'bun' && !bunBin) continue
+    rows.push(await compareRuns(`${c.scenario} (${c.runtime === 'node' ? 'Node' : 'Bun'}, in process, CPU per request)`, 'µs', runs, (side) => inProcessOnce(c, bareDir, undefined, tree(side)).cpuUs))
   }
   for (const rt of ['node', 'bun'] as const) {
     if (!wanted(`${rt}:cold-start-demo`) || !runtimeCmd(rt)) continue
@@ -604,12 +627,13 @@ const main = async () => {
     }
   }
 
-  const inProcess = inProcessCases()
-  for (const c of inProcess) if (wanted(c.id)) rows.push(runInProcess(c, bareDir, inProcess.find((b) => b.baseline)!))
+  const inProcess = inProcessCases().filter((c) => c.runtime === 'node' || bunBin)
+  const baselineOf = (c: InProcessCase) => inProcess.find((b) => b.baseline && b.runtime === c.runtime)!
+  for (const c of inProcess) if (wanted(c.id)) rows.push(runInProcess(c, bareDir, baselineOf(c)))
   const profiles = values.profile ? profileInProcess(inProcess.filter((c) => wanted(c.id)), bareDir, resolve(values.profile)) : []
-  // Counted with bare Hono's health check whenever a Flyer row is, as the timing rows run their baseline:
-  // a count alone has nothing to be read against.
-  const toCount = inProcess.filter((c) => wanted(c.id) || (c.baseline && inProcess.some((o) => !o.baseline && wanted(o.id))))
+  // Counted with bare Hono's health check of the same runtime whenever a Flyer row is, as the timing rows
+  // run their baseline: a count alone has nothing to be read against.
+  const toCount = inProcess.filter((c) => wanted(c.id) || (c.baseline && inProcess.some((o) => !o.baseline && o.runtime === c.runtime && wanted(o.id))))
   const counts = values.instructions ? await countInProcess(toCount, bareDir) : []
 
   const manyDir = join(tmp, `routes-${routeCount}`)
@@ -637,11 +661,11 @@ const main = async () => {
     if (stalls) console.log(`\nThe machine's own stalls: a clock-reading loop pinned like the servers stopped ${stalls.stalls} times for over 0.2 ms in 2 s (${stalls.stalledMs.toFixed(1)} ms in all, longest ${stalls.longestMs.toFixed(2)} ms): requests due then wait, whatever the server.`)
   }
   if (rows.some((r) => r.kind === 'inproc')) {
-    console.log(`\nIn process (no sockets, no kernel, no load generator: node:http fed from memory, 64 connections; least CPU of ${runs} runs, each after a run of bare Hono; ratio: median over those pairs):\n`)
+    console.log(`\nIn process (no sockets, no kernel, no load generator — Node: node:http fed from memory; Bun: the app's fetch called with Requests made in memory, without Bun.serve's own parsing and writing, requestIP() answered from memory; 64 connections; least CPU of ${runs} runs, each after a run of bare Hono on the same runtime; ratio: median over those pairs):\n`)
     console.log(inProcessTable(rows))
   }
   if (counts.length) {
-    console.log(`\nInstructions per request in process (callgrind: counted over 10,000 requests after 20,000 uninstrumented; steadier than timings here but not exact, so compare builds by several counts each; blind to cache misses and the kernel — a guide for code changes, not a throughput figure):\n`)
+    console.log(`\nInstructions per request in process (callgrind: counted over 10,000 requests after 20,000 uninstrumented, on Bun 20,000 after 100,000; steadier than timings here but not exact, so compare builds by several counts each; blind to cache misses and the kernel — a guide for code changes, not a throughput figure):\n`)
     console.log(instructionsTable(counts))
   }
   for (const p of profiles) console.log(`\nProfile, in process: ${p.scenario} (main thread, ${p.file}):\n\n${profileTable(p.file)}`)

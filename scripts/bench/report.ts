@@ -114,38 +114,39 @@ export const table = (rows: readonly Row[]): string => {
 }
 
 /**
- * The in-process rows: CPU per request with node:http fed from memory, and bare Hono's health check
- * over each row's (what the row's req/s would be next to bare Hono's if the kernel cost nothing).
+ * The in-process rows: CPU per request with the network left out, and bare Hono's health check on the
+ * same runtime over each row's (what the row's req/s would be next to bare Hono's if the kernel and the
+ * runtime's own server cost nothing).
  */
 export const inProcessTable = (rows: readonly Row[]): string => {
   const mine = rows.filter((r) => r.kind === 'inproc')
-  const base = mine.find((r) => r.baseline && r.cpuUs)
-  const header = ['scenario (Node, in process)', 'CPU/req', 'vs bare Hono health_check'] as const
-  const body = mine.map((r) =>
-    r.failed
-      ? [r.scenario, `failed: ${r.failed}`, '']
-      : [r.scenario, fixed(r.cpuUs, 2, ' µs'), r.baseline ? '1.00× (baseline)' : ratio(r.pairedRps ?? (base?.cpuUs && r.cpuUs ? base.cpuUs / r.cpuUs : undefined))],
-  )
+  const header = ['scenario (in process)', 'CPU/req', 'vs bare Hono health_check'] as const
+  const body = mine.map((r) => {
+    if (r.failed) return [rowName(r), `failed: ${r.failed}`, '']
+    const base = mine.find((b) => b.baseline && b.runtime === r.runtime && b.cpuUs)
+    return [rowName(r), fixed(r.cpuUs, 2, ' µs'), r.baseline ? '1.00× (baseline)' : ratio(r.pairedRps ?? (base?.cpuUs && r.cpuUs ? base.cpuUs / r.cpuUs : undefined))]
+  })
   return markdownTable(header, body)
 }
 
 /** One in-process row's count under callgrind (`--instructions`). */
 export interface InstructionCount {
   scenario: string
+  runtime: Runtime
   baseline?: boolean
   perRequest?: number
   failed?: string
 }
 
-/** Instructions per request of the in-process rows, each as a ratio of bare Hono's health check. */
+/** Instructions per request of the in-process rows, each as a ratio of bare Hono's health check on its runtime. */
 export const instructionsTable = (counts: readonly InstructionCount[]): string => {
-  const base = counts.find((r) => r.baseline && r.perRequest)?.perRequest
-  const header = ['scenario (Node, in process)', 'instructions/req', 'vs bare Hono health_check'] as const
-  const body = counts.map((r) =>
-    r.failed || r.perRequest === undefined
-      ? [r.scenario, `failed: ${r.failed ?? 'no count'}`, '']
-      : [r.scenario, `${(r.perRequest / 1000).toFixed(1)}k`, r.baseline ? '1.00× (baseline)' : ratio(base ? base / r.perRequest : undefined)],
-  )
+  const header = ['scenario (in process)', 'instructions/req', 'vs bare Hono health_check'] as const
+  const body = counts.map((r) => {
+    const name = `${r.scenario} (${r.runtime === 'node' ? 'Node' : 'Bun'})`
+    if (r.failed || r.perRequest === undefined) return [name, `failed: ${r.failed ?? 'no count'}`, '']
+    const base = counts.find((b) => b.baseline && b.runtime === r.runtime && b.perRequest)?.perRequest
+    return [name, `${(r.perRequest / 1000).toFixed(1)}k`, r.baseline ? '1.00× (baseline)' : ratio(base ? base / r.perRequest : undefined)]
+  })
   return markdownTable(header, body)
 }
 

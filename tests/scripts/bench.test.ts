@@ -85,6 +85,8 @@ describe('bench: report', () => {
       { id: 'node:inproc-flyer-health-log-off', scenario: 'Flyer health', runtime: 'node', kind: 'inproc', cpuUs: 9.1, pairedRps: 0.75 },
       { id: 'node:inproc-flyer-demo', scenario: 'Flyer demo', runtime: 'node', kind: 'inproc', cpuUs: 28 },
       { id: 'node:inproc-bare-hono-post', scenario: 'bare POST', runtime: 'node', kind: 'inproc', failed: 'in-process run failed' },
+      { id: 'bun:inproc-bare-hono', scenario: 'bare Hono GET health_check', runtime: 'bun', kind: 'inproc', baseline: true, cpuUs: 2.5 },
+      { id: 'bun:inproc-flyer-health-log-off', scenario: 'Flyer health', runtime: 'bun', kind: 'inproc', cpuUs: 5 },
     ]
     const lines = inProcessTable([...rows, ...inproc]).split('\n')
     expect(lines).toHaveLength(inproc.length + 2)
@@ -92,6 +94,9 @@ describe('bench: report', () => {
     expect(lines[3]).toMatch(/\| 9\.10 µs +\| 0\.75× +\|$/)
     expect(lines[4]).toMatch(/\| 28\.00 µs +\| 0\.25× +\|$/)
     expect(lines[5]).toContain('failed: in-process run failed')
+    // Bun's rows against Bun's bare Hono, each named with its runtime.
+    expect(lines[6]).toMatch(/bare Hono GET health_check \(Bun\) +\| 2\.50 µs +\| 1\.00× \(baseline\)/)
+    expect(lines[7]).toMatch(/Flyer health \(Bun\) +\| 5\.00 µs +\| 0\.50× +\|$/)
     // Load rows never mix in, and in-process rows stay out of the load table's ratios.
     expect(table(rows).includes('in process')).toBe(false)
   })
@@ -231,21 +236,39 @@ describe('bench --instructions', () => {
 
   it('prints instructions per request with ratios to bare Hono, failures included', () => {
     const lines = instructionsTable([
-      { scenario: 'bare Hono GET health_check', baseline: true, perRequest: 52_000 },
-      { scenario: 'Flyer POST demo', perRequest: 130_000 },
-      { scenario: 'Flyer GET', failed: 'no ready after 600 s' },
+      { scenario: 'bare Hono GET health_check', runtime: 'node', baseline: true, perRequest: 52_000 },
+      { scenario: 'Flyer POST demo', runtime: 'node', perRequest: 130_000 },
+      { scenario: 'Flyer GET', runtime: 'node', failed: 'no ready after 600 s' },
+      { scenario: 'bare Hono GET health_check', runtime: 'bun', baseline: true, perRequest: 19_000 },
+      { scenario: 'Flyer POST demo', runtime: 'bun', perRequest: 76_000 },
     ]).split('\n')
-    expect(lines[2]).toMatch(/bare Hono GET health_check +\| 52\.0k +\| 1\.00× \(baseline\)/)
-    expect(lines[3]).toMatch(/Flyer POST demo +\| 130\.0k +\| 0\.40×/)
+    expect(lines[2]).toMatch(/bare Hono GET health_check \(Node\) +\| 52\.0k +\| 1\.00× \(baseline\)/)
+    expect(lines[3]).toMatch(/Flyer POST demo \(Node\) +\| 130\.0k +\| 0\.40×/)
     expect(lines[4]).toMatch(/failed: no ready after 600 s/)
+    // Each runtime's rows are read against its own bare Hono.
+    expect(lines[5]).toMatch(/bare Hono GET health_check \(Bun\) +\| 19\.0k +\| 1\.00× \(baseline\)/)
+    expect(lines[6]).toMatch(/Flyer POST demo \(Bun\) +\| 76\.0k +\| 0\.25×/)
   })
 
-  it('the in-process driver pauses after its warm-up, answers n more once told to go, and reports how many', async () => {
+  const bun = ['node_modules/.bin/bun'].find(existsSync)
+  const drivers = [
+    { runtime: 'Node', available: true },
+    { runtime: 'Bun', available: Boolean(bun) },
+  ]
+  it.each(drivers)('the in-process driver ($runtime) pauses after its warm-up, answers n more once told to go, and reports how many', async ({ runtime, available }) => {
+    if (!available) return expect.fail('bun is a devDependency: npm ci installs it')
     const dir = mkdtempSync(join(tmpdir(), 'flyer-count-'))
     let child: ChildProcess | undefined
     try {
-      await build({ entryPoints: ['scripts/bench/servers/in-process.ts'], outdir: dir, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' })
-      child = spawn(process.execPath, [join(dir, 'in-process.mjs'), 'bare', 'GET', '/flyer/v1/health_check'], { env: { ...process.env, FLYER_BENCH_COUNT: `300,200,${dir}` }, stdio: ['ignore', 'pipe', 'inherit'] })
+      let command: string[]
+      if (runtime === 'Node') {
+        await build({ entryPoints: ['scripts/bench/servers/in-process.ts'], outdir: dir, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' })
+        command = [process.execPath, join(dir, 'in-process.mjs')]
+      } else {
+        // Bun runs the driver's TypeScript as is, as the bench does.
+        command = [bun!, 'scripts/bench/servers/in-process-bun.ts']
+      }
+      child = spawn(command[0]!, [...command.slice(1), 'bare', 'GET', '/flyer/v1/health_check'], { env: { ...process.env, FLYER_BENCH_COUNT: `300,200,${dir}` }, stdio: ['ignore', 'pipe', 'inherit'] })
       let out = ''
       child.stdout!.on('data', (d: Buffer) => (out += d.toString()))
       const exited = new Promise((done) => child!.on('close', done))

@@ -5,7 +5,7 @@
 // `node in-process.mjs <bare|dist dir> <GET|POST> <path> [body] [seconds]`; with FLYER_BENCH_COUNT set, it
 // counts requests instead of seconds, pausing for a counter to be switched on (see below).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
 import { Duplex } from 'node:stream'
 import { getRequestListener } from '@hono/node-server'
 import { bareApp } from './bare-app.ts'
@@ -110,7 +110,9 @@ if (count) {
   for (const s of sockets) s.push(request)
   await until(() => answered - start >= Number(n))
   await quiesce()
-  writeFileSync(`${dir}/done`, String(answered - start))
+  // Written whole, then renamed: the counter reads it as soon as it exists.
+  writeFileSync(`${dir}/done.tmp`, String(answered - start))
+  renameSync(`${dir}/done.tmp`, `${dir}/done`)
   await until(() => existsSync(`${dir}/exit`))
   console.log(JSON.stringify({ requests: answered - start, failed: failed || undefined }))
   process.exit(0)
