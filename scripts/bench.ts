@@ -13,7 +13,7 @@ import type { OpenLoopResult } from './bench/open-loop.ts'
 import { mainThreadProfile, profileTable } from './bench/profile.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
 import { haveCallgrind, instructionsPerRequest } from './bench/instructions.ts'
-import { checks, fixedRateTable, inProcessTable, type InstructionCount, instructionsTable, median, type Row, type Runtime, table } from './bench/report.ts'
+import { checks, fixedRateTable, inProcessTable, type InstructionCount, instructionsTable, median, type Row, type Runtime, runtimeName, table } from './bench/report.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -421,7 +421,7 @@ const profileInProcess = (cases: InProcessCase[], bareDir: string, dir: string):
       inProcessOnce(c, bareDir, into)
       const file = mainThreadProfile(into)
       if (!file) throw new Error(`no main-thread profile in ${into}`)
-      found.push({ scenario: `${c.scenario} (${c.runtime === 'node' ? 'Node' : 'Bun'})`, file })
+      found.push({ scenario: `${c.scenario} (${runtimeName(c.runtime)})`, file })
       progress(`${c.id}: profile in ${file}`)
     } catch (err) {
       progress(`${c.id}: profiling failed (${(err as Error).message.split('\n')[0]})`)
@@ -579,12 +579,12 @@ const compareMain = async (bareDir: string, load1: number) => {
     if (c.target !== 'flyer' || !wanted(c.id)) continue
     progress(`${c.id}: before / after`)
     if (c.runtime === 'bun' && !bunBin) continue
-    rows.push(await compareRuns(`${c.scenario} (${c.runtime === 'node' ? 'Node' : 'Bun'}, in process, CPU per request)`, 'µs', runs, (side) => inProcessOnce(c, bareDir, undefined, tree(side)).cpuUs))
+    rows.push(await compareRuns(`${c.scenario} (${runtimeName(c.runtime)}, in process, CPU per request)`, 'µs', runs, (side) => inProcessOnce(c, bareDir, undefined, tree(side)).cpuUs))
   }
   for (const rt of ['node', 'bun'] as const) {
     if (!wanted(`${rt}:cold-start-demo`) || !runtimeCmd(rt)) continue
     progress(`${rt}:cold-start-demo: before / after`)
-    rows.push(await compareRuns(`cold start to first 200, demo app (${rt === 'node' ? 'Node' : 'Bun'})`, 'ms', runs, (side) => coldStartOnce(rt, tree(side))))
+    rows.push(await compareRuns(`cold start to first 200, demo app (${runtimeName(rt)})`, 'ms', runs, (side) => coldStartOnce(rt, tree(side))))
   }
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}, load average ${load1.toFixed(2)} at start, ${runs} pairs a row`
   console.log(`Machine: ${machine}\n`)

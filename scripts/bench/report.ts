@@ -87,7 +87,9 @@ export const markdownTable = (header: readonly string[], body: readonly string[]
 }
 
 /** A row's scenario with its runtime, as every table names it. */
-const rowName = (row: Row) => `${row.scenario} (${row.runtime === 'node' ? 'Node' : 'Bun'})`
+/** `Node` or `Bun`, as row names show the runtime. */
+export const runtimeName = (rt: Runtime): string => (rt === 'node' ? 'Node' : 'Bun')
+const rowName = (row: Row) => `${row.scenario} (${runtimeName(row.runtime)})`
 /** A count or rate, rounded and grouped: `12,345`. */
 const whole = (v: number) => Math.round(v).toLocaleString('en-US')
 
@@ -142,7 +144,7 @@ export interface InstructionCount {
 export const instructionsTable = (counts: readonly InstructionCount[]): string => {
   const header = ['scenario (in process)', 'instructions/req', 'vs bare Hono health_check'] as const
   const body = counts.map((r) => {
-    const name = `${r.scenario} (${r.runtime === 'node' ? 'Node' : 'Bun'})`
+    const name = `${r.scenario} (${runtimeName(r.runtime)})`
     if (r.failed || r.perRequest === undefined) return [name, `failed: ${r.failed ?? 'no count'}`, '']
     const base = counts.find((b) => b.baseline && b.runtime === r.runtime && b.perRequest)?.perRequest
     return [name, `${(r.perRequest / 1000).toFixed(1)}k`, r.baseline ? '1.00× (baseline)' : ratio(base ? base / r.perRequest : undefined)]

@@ -5,9 +5,10 @@
 // less than a loopback run. `server.requestIP()` answers from memory here (a fixed address): in Bun.serve
 // it is a getpeername() system call per request, which only the loopback rows include. Prints one JSON
 // line, as in-process.ts does. `bun in-process-bun.ts <bare|dist dir> <GET|POST> <path> [body] [seconds]`; with
-// FLYER_BENCH_COUNT set it counts requests instead of seconds, as in-process.ts does (scripts/bench/instructions.ts).
-import { existsSync, readdirSync, renameSync, writeFileSync } from 'node:fs'
+// FLYER_BENCH_COUNT set it counts requests instead of seconds (drive.ts, shared with in-process.ts).
+import { readdirSync } from 'node:fs'
 import { bareApp } from './bare-app.ts'
+import { drive, Load } from './drive.ts'
 
 const [target = 'bare', method = 'GET', path = '/flyer/v1/health_check', body = '', seconds = '3'] = process.argv.slice(2)
 
@@ -31,67 +32,17 @@ const headers: Record<string, string> = { host: '127.0.0.1', 'user-agent': 'benc
 if (body) Object.assign(headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) })
 const request = () => new Request(url, { method, headers, body: body || undefined })
 
-let answered = 0
-let running = true
-let failed = ''
 /** The next request once this one is answered, after a turn of the event loop (as a socket's next read would come). */
 const connection = async () => {
-  while (running) {
+  while (load.running) {
     const res = await fetchApp(request(), server)
-    answered++
-    if (res.status >= 400 && !failed) failed = `answered ${res.status}`
+    load.answer(res.status)
     await new Promise((r) => setImmediate(r))
   }
 }
 const connect = () => {
   for (let i = 0; i < 64; i++) void connection()
 }
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-/** Settles once `ok()` holds, checked every 5 ms. */
-const until = async (ok: () => boolean) => {
-  while (!ok()) await sleep(5)
-}
-/** Stops sending and waits for the answers in flight. */
-const quiesce = async () => {
-  running = false
-  let last = -1
-  await until(() => {
-    const same = answered === last
-    last = answered
-    return same
-  })
-}
-
-connect()
-const count = process.env.FLYER_BENCH_COUNT
-if (count) {
-  // Count mode, as in-process.ts: `warm,n,dir`; pauses after `warm` answers (dir/ready), answers `n` more
-  // on dir/go, pauses again (dir/done holding the count) and exits on dir/exit.
-  const [warm, n, dir] = count.split(',') as [string, string, string]
-  await until(() => answered >= Number(warm))
-  await quiesce()
-  writeFileSync(`${dir}/ready`, '')
-  await until(() => existsSync(`${dir}/go`))
-  const start = answered
-  running = true
-  connect()
-  await until(() => answered - start >= Number(n))
-  await quiesce()
-  // Written whole, then renamed: the counter reads it as soon as it exists.
-  writeFileSync(`${dir}/done.tmp`, String(answered - start))
-  renameSync(`${dir}/done.tmp`, `${dir}/done`)
-  await until(() => existsSync(`${dir}/exit`))
-  console.log(JSON.stringify({ requests: answered - start, failed: failed || undefined }))
-  process.exit(0)
-}
-
-await sleep(1500) // warm-up: JIT tiers settle
-const n0 = answered
-const cpu0 = process.cpuUsage()
-const t0 = performance.now()
-await sleep(Number(seconds) * 1000)
-const cpu = process.cpuUsage(cpu0)
-const n = answered - n0
-running = false
-console.log(JSON.stringify({ requests: n, cpuUs: (cpu.user + cpu.system) / n, rps: n / ((performance.now() - t0) / 1000), failed: failed || undefined }))
-process.exit(0)
+const load = new Load(connect)
+load.restart()
+await drive(load, Number(seconds))
