@@ -49,7 +49,7 @@ export interface CreateAppOptions {
 }
 
 /** Each app's `terminal()`: what `flyerRoute()` hands out for routes added by hand. */
-const terminals = new WeakMap<object, (open: boolean, handler: Handler) => [Handler, ...Handler[]]>()
+const terminals = new WeakMap<object, (open: boolean, handler: Handler, route?: string) => [Handler, ...Handler[]]>()
 
 /**
  * The handlers to register for a route added to the app by hand (outside `routes/`): Flyer's core
@@ -136,8 +136,13 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   }
   app.onError(errorHandler)
 
-  /** The handlers to register for a terminal path: the core wrapped around it, with auth in front when it guards the path. */
-  const terminal = (open: boolean, handler: Handler): [Handler, ...Handler[]] => (auth && !open ? [coreLayer, auth, handler] : [wrap(handler)])
+  /**
+   * The handlers to register for a terminal path: the core wrapped around it (told the path, when given,
+   * for the metrics label), with auth in front when it guards the path.
+   */
+  const terminal = (open: boolean, handler: Handler, route?: string): [Handler, ...Handler[]] => (auth && !open ? [coreLayer, auth, handler] : [wrap(handler, route)])
+  /** A built-in GET route: the path Hono matches is its pattern. */
+  const builtIn = (path: string, open: boolean, handler: Handler) => app.get(path, ...terminal(open, handler, path))
 
   terminals.set(app, terminal)
   /** A route file's path (or Hono pattern) as served: under the service root or at the root. */
@@ -159,38 +164,32 @@ export const createApp = ({ router, config: c = processConfig(), log = processLo
   app.route(c.prefix, service)
   router.registerRoot(app, bind)
   documentCatchAlls(app, router.entries.filter((e) => e.mount === 'root'), bind)
-  app.get('/health_check', ...terminal(true, (ctx) => ctx.json(HEALTH, 200)))
+  builtIn('/health_check', true, (ctx) => ctx.json(HEALTH, 200))
   if (m) {
     // Behind basic auth when it is on.
-    app.get(
-      '/metrics',
-      ...terminal(false, async (ctx) => {
-        try {
-          return ctx.body(await m.scrape(), 200, { 'Content-Type': m.contentType })
-        } catch (err) {
-          log.error({ err, logId: ctx.get('requestId') }, 'metrics scrape failed')
-          return errorResponse(ctx, ErrorCode.INNER_SELF_ERROR, `Metrics unavailable: ${(err as Error).message}`, { status: 503, httpErrors })
-        }
-      }),
-    )
+    builtIn('/metrics', false, async (ctx) => {
+      try {
+        return ctx.body(await m.scrape(), 200, { 'Content-Type': m.contentType })
+      } catch (err) {
+        log.error({ err, logId: ctx.get('requestId') }, 'metrics scrape failed')
+        return errorResponse(ctx, ErrorCode.INNER_SELF_ERROR, `Metrics unavailable: ${(err as Error).message}`, { status: 503, httpErrors })
+      }
+    })
   }
 
   let doc: string | undefined
-  app.get(
-    `${c.prefix}/openapi.json`,
-    ...terminal(false, (ctx) => {
-      doc ??= JSON.stringify(openApiDocument(app, c))
-      return ctx.body(doc, 200, { 'Content-Type': 'application/json' })
-    }),
-  )
+  builtIn(`${c.prefix}/openapi.json`, false, (ctx) => {
+    doc ??= JSON.stringify(openApiDocument(app, c))
+    return ctx.body(doc, 200, { 'Content-Type': 'application/json' })
+  })
   const swagger = swaggerHtml(c)
   const redoc = redocHtml(c)
-  app.get(`${c.prefix}/docs`, ...terminal(false, (ctx) => ctx.html(swagger)))
-  app.get(`${c.prefix}/redoc`, ...terminal(false, (ctx) => ctx.html(redoc)))
+  builtIn(`${c.prefix}/docs`, false, (ctx) => ctx.html(swagger))
+  builtIn(`${c.prefix}/redoc`, false, (ctx) => ctx.html(redoc))
 
   const files = staticFiles(staticRoot, { baseUrl: c.baseUrl })
   const staticPrefix = `${c.baseUrl}/static/`
-  app.get(`${staticPrefix}*`, ...terminal(false, async (ctx) => (await files(ctx, ctx.req.path.slice(staticPrefix.length))) ?? notFoundOr405(ctx)))
+  builtIn(`${staticPrefix}*`, false, async (ctx) => (await files(ctx, ctx.req.path.slice(staticPrefix.length))) ?? notFoundOr405(ctx))
 
   // No route matched: a known path with another method is 405 with Allow, anything else 404. Decided
   // here rather than by catch-all `app.all()` routes, which Hono would match beside every real route.

@@ -1,5 +1,7 @@
 import type { Context, Handler, MiddlewareHandler } from 'hono'
 import { OpenAPIHono } from '@hono/zod-openapi'
+import { mergePath } from 'hono/utils/url'
+import type { Wrap } from '#middleware/core.ts'
 import type { Config } from './config.ts'
 import { ErrorEnvelope } from './schemas.ts'
 import type { RouteEntry } from './route.ts'
@@ -35,8 +37,8 @@ export interface RoutePlan {
   auth: (entry: RouteEntry) => MiddlewareHandler | undefined
   /** Body limit + JSON parsing, on the routes of methods that carry a body. */
   body: (entry: RouteEntry) => MiddlewareHandler | undefined
-  /** The core as a wrapper around a handler that runs alone (`coreHandler` in middleware/core.ts). */
-  wrap: <H extends Handler<any, any, any>>(handler: H) => H
+  /** The core as a wrapper around a handler that runs alone (`coreHandler` in middleware/core.ts), told the route's pattern. */
+  wrap: Wrap
   /** zod-openapi's default hook (the 40000 envelope), for the validators it builds. */
   hook: unknown
   /** The app's error handler, for the layers a route's input step hands over to. */
@@ -137,9 +139,11 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
     const route = bind(entry)
     const { alone, body, outer, plain } = shape(entry)
     const handler = entry.def.handler as Handler
+    // The pattern Hono will match the route by once the service is mounted: the metrics label.
+    const pattern = entry.mount === 'service' ? mergePath(c.prefix, honoPath(entry)) : honoPath(entry)
     const input = !alone && plain ? plan.input?.(entry) : undefined
     if (!input) {
-      app.openapi(route as never, (alone ? plan.wrap(handler) : handler) as never)
+      app.openapi(route as never, (alone ? plan.wrap(handler, pattern) : handler) as never)
       return
     }
     // Documented as app.openapi() documents it; routed as one handler (core, input step, route handler).
@@ -147,7 +151,7 @@ export const createBinder = (c: Config, plan: RoutePlan): Bind => {
     if (!hide) app.openAPIRegistry.registerPath(doc as never)
     const general = chain([...(body ? [body] : []), ...validatorsOf(doc), handler], plan.onError)
     const step = input(handler, general)
-    app.on([entry.method], [honoPath(entry)], plan.wrap(outer.length ? chain([...outer, step], plan.onError) : step))
+    app.on([entry.method], [honoPath(entry)], plan.wrap(outer.length ? chain([...outer, step], plan.onError) : step, pattern))
   }
   return bind
 }

@@ -7,8 +7,12 @@ import type { Context, ErrorHandler, Handler, MiddlewareHandler, Next } from 'ho
  */
 export interface Stage<S = unknown> {
   enter(c: Context): S
-  /** After the app answered; inner stages leave first. Skipped when `next()` threw, unless `always`. */
-  leave(c: Context, state: S): void
+  /**
+   * After the app answered; inner stages leave first. Skipped when `next()` threw, unless `always`.
+   * `route`: the route's pattern as Hono routes it (`/flyer/v1/hosts/:ip`), when the core was wrapped
+   * around one route's handler and told it at registration (`coreHandler`); else undefined.
+   */
+  leave(c: Context, state: S, route?: string): void
   /** Leave even when `next()` threw (metrics counts every request, and its in-flight gauge must drop). */
   always?: boolean
 }
@@ -33,6 +37,9 @@ export interface CoreOptions {
   /** The app's error handler: answers an error the guard rejects with (the timeout's envelope). */
   onError?: ErrorHandler
 }
+
+/** `coreHandler`'s result: wraps a handler, optionally told the route pattern it is registered under. */
+export type Wrap = <H extends Handler<any, any, any>>(handler: H, route?: string) => H
 
 /**
  * A stage as a middleware of its own (what the per-concern factories return, for apps composing
@@ -103,10 +110,10 @@ const pipeline = ({ stages, guard, onError }: CoreOptions, name: string) => {
       return states
     },
     /** Innermost first; after an error only the `always` stages. */
-    leave(c: Context, states: unknown[], threw: boolean): void {
+    leave(c: Context, states: unknown[], threw: boolean, route?: string): void {
       for (let i = n - 1; i >= 0; i--) {
         const stage = list[i]!
-        if (!threw || stage.always) stage.leave(c, states[i])
+        if (!threw || stage.always) stage.leave(c, states[i], route)
       }
     },
     /** An Error gets the app's envelope (`onError`); anything else propagates. */
@@ -124,12 +131,14 @@ const pipeline = ({ stages, guard, onError }: CoreOptions, name: string) => {
  * matches, so Hono calls it directly (no compose), and a handler that answers synchronously (`c.json()`)
  * is answered with no promise at all: stages enter, the handler runs, stages leave. A synchronous handler
  * cannot outlive `flyer_timeout`, so the guard only races a handler that returned a promise. Errors are
- * answered with `onError`, as Hono's compose would have answered them at the handler's layer.
+ * answered with `onError`, as Hono's compose would have answered them at the handler's layer. `route`,
+ * the pattern the handler is registered under, is handed to every stage's `leave` (the metrics label,
+ * known once instead of looked up per request).
  * @example
  * const wrap = coreHandler({ stages: [requestIdStage()], guard: timeoutGuard({ ms: 60_000 }), onError })
- * app.get('/health_check', wrap((c) => c.json(HEALTH)))
+ * app.get('/health_check', wrap((c) => c.json(HEALTH), '/health_check'))
  */
-export const coreHandler = (options: CoreOptions): (<H extends Handler<any, any, any>>(handler: H) => H) => {
+export const coreHandler = (options: CoreOptions): Wrap => {
   const { enter, leave, answer } = pipeline(options, 'coreHandler')
   const { guard } = options
   /**
@@ -138,7 +147,7 @@ export const coreHandler = (options: CoreOptions): (<H extends Handler<any, any,
    * a validated POST takes this path, and the async version left ~0.6 KB more garbage per request
    * (19.5–19.8 KB → 19.1 KB a request, read off `--trace-gc` in process).
    */
-  const settle = (c: Context, pending: Promise<unknown>, states: unknown[], ticket: unknown): Promise<Response> => {
+  const settle = (c: Context, pending: Promise<unknown>, states: unknown[], ticket: unknown, route: string | undefined): Promise<Response> => {
     // A handler finishing after its timeout was answered: that answer stands.
     let timedOut = false
     const keep = (res: unknown) => {
@@ -155,16 +164,16 @@ export const coreHandler = (options: CoreOptions): (<H extends Handler<any, any,
       : finish
     return guarded.then(
       () => {
-        leave(c, states, false)
+        leave(c, states, false, route)
         return c.res
       },
       (err: unknown) => {
-        leave(c, states, true)
+        leave(c, states, true, route)
         throw err
       },
     )
   }
-  return <H extends Handler<any, any, any>>(handler: H): H =>
+  return <H extends Handler<any, any, any>>(handler: H, route?: string): H =>
     function flyerHandler(c: Context, next: Next) {
       const states = enter(c)
       const ticket = guard?.begin(c)
@@ -176,14 +185,14 @@ export const coreHandler = (options: CoreOptions): (<H extends Handler<any, any,
           res = answer(c, err)
         } catch (fatal) {
           guard?.end(ticket)
-          leave(c, states, true)
+          leave(c, states, true, route)
           throw fatal
         }
       }
-      if (res instanceof Promise) return settle(c, res, states, ticket)
+      if (res instanceof Promise) return settle(c, res, states, ticket, route)
       guard?.end(ticket)
       if (res !== undefined) c.res = res as Response
-      leave(c, states, false)
+      leave(c, states, false, route)
       return c.res
     } as unknown as H
 }

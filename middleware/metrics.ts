@@ -12,21 +12,26 @@ export interface HttpMetricsOptions {
 /** Paths `app.use()` middleware is registered under: they are not routes. */
 const MIDDLEWARE_PATHS = new Set(['*', '/*'])
 
+/** The pattern Hono matched the request by (`/flyer/v1/hosts/:ip`), looked up per request; undefined when none did. */
+const matchedPattern = (c: Context): string | undefined => {
+  const routes = matchedRoutes(c)
+  const path = routes[c.req.routeIndex]?.path
+  if (path !== undefined && !MIDDLEWARE_PATHS.has(path)) return path
+  // A middleware answered (401, 413): name the route the request was headed for, if any.
+  return routes.find((r) => r.method !== 'ALL' && !MIDDLEWARE_PATHS.has(r.path))?.path ?? routes.find((r) => !MIDDLEWARE_PATHS.has(r.path))?.path
+}
+
 /**
  * The matched route's pattern in OpenAPI style (`/flyer/v1/demo/{name}`), never the raw path, so the
- * number of series stays bounded. A request no route matched (404, or stopped by auth before routing
- * mattered) is `unmatched`.
+ * number of series stays bounded. `route` is the pattern when the core was told it at registration
+ * (every route Flyer registers), which spares the lookup in Hono's match. A request no route matched
+ * (404, or stopped by auth before routing mattered) is `unmatched`.
  */
-const routeLabel = (c: Context, cache: Map<string, string>): string => {
+const routeLabel = (c: Context, route: string | undefined, cache: Map<string, string>): string => {
   const named = c.get('route')
   if (named !== undefined) return named
-  const routes = matchedRoutes(c)
-  let path = routes[c.req.routeIndex]?.path
-  if (path === undefined || MIDDLEWARE_PATHS.has(path)) {
-    // A middleware answered (401, 413): name the route the request was headed for, if any.
-    path = routes.find((r) => r.method !== 'ALL' && !MIDDLEWARE_PATHS.has(r.path))?.path ?? routes.find((r) => !MIDDLEWARE_PATHS.has(r.path))?.path
-    if (path === undefined) return 'unmatched'
-  }
+  const path = route ?? matchedPattern(c)
+  if (path === undefined) return 'unmatched'
   let label = cache.get(path)
   if (label === undefined) {
     label = path.replace(/:([A-Za-z0-9_]+)(\{[^}]*\})?/g, '{$1}')
@@ -48,10 +53,10 @@ export const httpMetricsStage = ({ store, now = () => performance.now() }: HttpM
       store.inFlight++
       return now()
     },
-    leave(c, start) {
+    leave(c, start, route) {
       store.inFlight--
       const status = c.res.status
-      store.observe(c.req.method, routeLabel(c, labels), status, c.get('code') ?? (status < 400 ? 200 : status), (now() - start) / 1000)
+      store.observe(c.req.method, routeLabel(c, route, labels), status, c.get('code') ?? (status < 400 ? 200 : status), (now() - start) / 1000)
     },
   }
 }

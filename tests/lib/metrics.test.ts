@@ -76,6 +76,33 @@ describe('GET /metrics', () => {
     expect(sample((await scrape(app)).text, requests('GET', '/flyer/v1/teapot', 418, 418))).toBe(1)
   })
 
+  it('labels every kind of route with the pattern Hono routed it by, in OpenAPI style', async () => {
+    const metrics = createMetrics({ defaultMetrics: false })
+    const ok = defineRoute({ responses: { 200: json(CodeMsg) } }, (c) => c.json({ code: 200, msg: 'success' }, 200))
+    const router = tableOf([
+      { method: 'get', path: '/', def: ok },
+      { method: 'get', path: '/hosts/{ip}', def: ok },
+      { method: 'get', path: '/files/{rest}', catchAll: ['rest'], def: ok },
+      { method: 'get', path: '/ops/ping', mount: 'root', def: ok },
+    ])
+    const app = createApp({ router, config: loadConfig({ flyer_log_file: '0' }), accessLog: false, metrics, log: { error() {}, warn() {}, info() {} } as never })
+    const paths = ['/flyer/v1', '/flyer/v1/hosts/10.0.0.1', '/flyer/v1/files/a/b.txt', '/ops/ping', '/health_check', '/flyer/v1/openapi.json', '/flyer/static/logo.svg', '/flyer/static/none.txt']
+    for (const path of paths) await app.request(path)
+    const { text } = await scrape(app)
+    for (const [route, status] of [
+      ['/flyer/v1', 200],
+      ['/flyer/v1/hosts/{ip}', 200],
+      ['/flyer/v1/files/{rest}', 200],
+      ['/ops/ping', 200],
+      ['/health_check', 200],
+      ['/flyer/v1/openapi.json', 200],
+      ['/flyer/static/*', 200],
+      ['/flyer/static/*', 404],
+    ] as const) {
+      expect(sample(text, requests('GET', route, status, status === 404 ? 40000 : 200)), `${route} ${status}`).toBe(1)
+    }
+  })
+
   it('reports requests in flight, the scrape itself included', async () => {
     const metrics = createMetrics({ defaultMetrics: false })
     let release!: () => void

@@ -83,6 +83,19 @@ describe('coreHandler (the same stages wrapped around a handler that runs alone)
     expect(events).toEqual(['enter a', 'enter b', 'handler', 'leave b 201', 'leave a 201'])
   })
 
+  it('hands every stage the route pattern it was told, answered synchronously, later or by an error', async () => {
+    const seen: (string | undefined)[] = []
+    const stage: Stage<undefined> = { always: true, enter: () => undefined, leave: (_c, _s, route) => void seen.push(route) }
+    const wrap = coreHandler({ stages: [stage, stage], onError })
+    const app = new Hono()
+      .get('/now/:id', wrap((c) => c.text('ok'), '/now/:id'))
+      .get('/later', wrap(async (c) => (await Promise.resolve(), c.text('ok')), '/later'))
+      .get('/boom', wrap(() => Promise.reject(new Error('boom')), '/boom'))
+      .get('/untold', wrap((c) => c.text('ok')))
+    for (const path of ['/now/1', '/later', '/boom', '/untold']) await app.request(path)
+    expect(seen).toEqual(['/now/:id', '/now/:id', '/later', '/later', '/boom', '/boom', undefined, undefined])
+  })
+
   it('answers what a handler throws with onError, and every stage sees the envelope', async () => {
     const events: string[] = []
     const wrap = coreHandler({ stages: [recorder('a', events)], onError })
