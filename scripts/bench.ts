@@ -234,6 +234,8 @@ const loadCases = (bareDir: string): LoadCase[] => {
 /** Bare Hono kept running beside the rows of its runtime: each measured slice of a row follows one of it. */
 interface Pairing {
   target: Target
+  /** The paired server's processes, for its CPU time around each of its slices. */
+  pids: number[]
   stop: () => Promise<void>
 }
 
@@ -243,7 +245,7 @@ const startPairing = async (c: LoadCase): Promise<Pairing | undefined> => {
     const target = c.target(server.port)
     await waitFor200(health(server.port).url, server.t0, { child: server.started.child })
     await load(gen, target, { connections, prefix: pin.load, tmpDir: tmp, durationSec: warmup })
-    return { target, stop: () => stop(server.started) }
+    return { target, pids: processTree(server.started.pid), stop: () => stop(server.started) }
   } catch (err) {
     progress(`${c.id}: paired baseline not available (${(err as Error).message.split('\n')[0]}); ratios come from separate rows`)
     return undefined
@@ -302,20 +304,30 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
     let errors = 0
     const paired: number[] = []
     const pairedP99: number[] = []
+    const pairedCpu: number[] = []
+    /** One slice against `target`, with the CPU time `tree` used per request meanwhile (when /proc tells). */
+    const slice = async (target: Target, tree: number[]) => {
+      const before = treeCpuSec(tree)
+      const r = await load(gen, target, { ...opts, durationSec: sliceSec })
+      const after = treeCpuSec(tree)
+      return { r, cpuUs: before !== undefined && after !== undefined && r.requests ? ((after - before) * 1e6) / r.requests : undefined }
+    }
     for (let i = 0; i < SLICES; i++) {
       // The baseline slice right before this one: both see the machine in the same state.
-      const base = pairing && !c.baseline ? await load(gen, pairing.target, { ...opts, durationSec: sliceSec }) : undefined
-      const r = await load(gen, t, { ...opts, durationSec: sliceSec })
+      const base = pairing && !c.baseline ? await slice(pairing.target, pairing.pids) : undefined
+      const { r, cpuUs } = await slice(t, pids)
       requests += r.requests
       errors += r.errors
       if (!best || r.rps > best.rps) best = r
-      if (base?.rps) paired.push(r.rps / base.rps)
-      if (base?.p99Ms && r.p99Ms) pairedP99.push(r.p99Ms / base.p99Ms)
+      if (base?.r.rps) paired.push(r.rps / base.r.rps)
+      if (base?.r.p99Ms && r.p99Ms) pairedP99.push(r.p99Ms / base.r.p99Ms)
+      if (base?.cpuUs && cpuUs) pairedCpu.push(base.cpuUs / cpuUs)
     }
     const cpu1 = treeCpuSec(pids)
     Object.assign(row, best, { errors })
     if (paired.length) row.pairedRps = median(paired)
     if (pairedP99.length) row.pairedP99 = median(pairedP99)
+    if (pairedCpu.length) row.pairedCpu = median(pairedCpu)
     if (cpu0 !== undefined && cpu1 !== undefined && requests) row.cpuUs = ((cpu1 - cpu0) * 1e6) / requests
     row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
     if (c.sameRate && pairing && best) {

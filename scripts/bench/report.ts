@@ -31,6 +31,8 @@ export interface Row {
   pairedRps?: number
   /** p99 over bare Hono's, the same way. */
   pairedP99?: number
+  /** Bare Hono's CPU time per request over this row's, the same way (each from its own server's processes). */
+  pairedCpu?: number
   /** Latency at a fixed request rate, beside bare Hono at the same rate (load rows of the targets). */
   fixed?: FixedRate
   /** Why a row has no figures (server failed, runtime missing, wrong answer). */
@@ -60,8 +62,8 @@ export interface Ratios {
 }
 
 /**
- * req/s and p99 of a load row relative to bare Hono of the same runtime: the paired slices when the row
- * has them, else the bare-Hono row.
+ * req/s, p99 and CPU time per request of a load row relative to bare Hono of the same runtime: the paired
+ * slices when the row has them, else the bare-Hono row.
  */
 export const ratios = (row: Row, rows: readonly Row[]): Ratios => {
   const base = rows.find((r) => r.baseline && r.runtime === row.runtime && r.rps)
@@ -69,7 +71,7 @@ export const ratios = (row: Row, rows: readonly Row[]): Ratios => {
   return {
     rps: row.pairedRps ?? (base ? row.rps / base.rps! : undefined),
     p99: row.pairedP99 ?? (row.p99Ms && base?.p99Ms ? row.p99Ms / base.p99Ms : undefined),
-    cpu: row.cpuUs && base?.cpuUs ? base.cpuUs / row.cpuUs : undefined,
+    cpu: row.pairedCpu ?? (row.cpuUs && base?.cpuUs ? base.cpuUs / row.cpuUs : undefined),
   }
 }
 

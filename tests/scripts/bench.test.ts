@@ -77,6 +77,8 @@ describe('bench: report', () => {
     expect(ratios(paired, rows)).toEqual({ rps: 0.52, p99: 1.4, cpu: 20 / 50 })
     // Without a baseline row in the run (--only), the pairs still give the ratios.
     expect(ratios(paired, [paired])).toEqual({ rps: 0.52, p99: 1.4, cpu: undefined })
+    // CPU per request paired too (each server's own processes around its own slices).
+    expect(ratios({ ...paired, pairedCpu: 0.61 }, rows)).toEqual({ rps: 0.52, p99: 1.4, cpu: 0.61 })
   })
 
   it('prints the in-process rows in their own table, with the paired ratio to bare Hono', () => {
