@@ -13,7 +13,7 @@ import type { OpenLoopResult } from './bench/open-loop.ts'
 import { mainThreadProfile, profileTable } from './bench/profile.ts'
 import { freePort, hit, pinning, processTree, start, statusMb, stop, treeCpuSec, treeMb, waitFor200 } from './bench/process.ts'
 import { haveCallgrind, instructionsPerRequest } from './bench/instructions.ts'
-import { checks, fixedRateTable, inProcessTable, type InstructionCount, instructionsTable, median, type Row, type Runtime, runtimeName, table } from './bench/report.ts'
+import { checks, fixedRateTable, inProcessTable, type InstructionCount, instructionsTable, median, type Row, rowName, type Runtime, runtimeName, table } from './bench/report.ts'
 
 const HELP = `Usage: npm run bench -- [options]
 
@@ -433,7 +433,7 @@ const profileInProcess = (cases: InProcessCase[], bareDir: string, dir: string):
       inProcessOnce(c, bareDir, into)
       const file = mainThreadProfile(into)
       if (!file) throw new Error(`no main-thread profile in ${into}`)
-      found.push({ scenario: `${c.scenario} (${runtimeName(c.runtime)})`, file })
+      found.push({ scenario: rowName(c), file })
       progress(`${c.id}: profile in ${file}`)
     } catch (err) {
       progress(`${c.id}: profiling failed (${(err as Error).message.split('\n')[0]})`)
@@ -589,8 +589,8 @@ const compareMain = async (bareDir: string, load1: number) => {
   const rows: Compared[] = []
   for (const c of inProcessCases()) {
     if (c.target !== 'flyer' || !wanted(c.id)) continue
-    progress(`${c.id}: before / after`)
     if (c.runtime === 'bun' && !bunBin) continue
+    progress(`${c.id}: before / after`)
     rows.push(await compareRuns(`${c.scenario} (${runtimeName(c.runtime)}, in process, CPU per request)`, 'µs', runs, (side) => inProcessOnce(c, bareDir, undefined, tree(side)).cpuUs))
   }
   for (const rt of ['node', 'bun'] as const) {

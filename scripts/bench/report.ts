@@ -88,10 +88,10 @@ export const markdownTable = (header: readonly string[], body: readonly string[]
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n')
 }
 
-/** A row's scenario with its runtime, as every table names it. */
 /** `Node` or `Bun`, as row names show the runtime. */
 export const runtimeName = (rt: Runtime): string => (rt === 'node' ? 'Node' : 'Bun')
-const rowName = (row: Row) => `${row.scenario} (${runtimeName(row.runtime)})`
+/** A row's scenario with its runtime, as every table (and profile heading) names it. */
+export const rowName = (row: Pick<Row, 'scenario' | 'runtime'>) => `${row.scenario} (${runtimeName(row.runtime)})`
 /** A count or rate, rounded and grouped: `12,345`. */
 const whole = (v: number) => Math.round(v).toLocaleString('en-US')
 
@@ -146,7 +146,7 @@ export interface InstructionCount {
 export const instructionsTable = (counts: readonly InstructionCount[]): string => {
   const header = ['scenario (in process)', 'instructions/req', 'vs bare Hono health_check'] as const
   const body = counts.map((r) => {
-    const name = `${r.scenario} (${runtimeName(r.runtime)})`
+    const name = rowName(r)
     if (r.failed || r.perRequest === undefined) return [name, `failed: ${r.failed ?? 'no count'}`, '']
     const base = counts.find((b) => b.baseline && b.runtime === r.runtime && b.perRequest)?.perRequest
     return [name, `${(r.perRequest / 1000).toFixed(1)}k`, r.baseline ? '1.00× (baseline)' : ratio(base ? base / r.perRequest : undefined)]
