@@ -29,9 +29,11 @@ from memory; on Bun, the app's fetch called with Requests made in memory (Bun.se
 writing left out, and requestIP() answered without its system call).
 The p99 target is about latency at the same load: for the health-check and POST-demo rows, an open-loop
 generator (scripts/bench/open-loop.ts: requests leave at a fixed rate, half the row's best req/s, and
-each latency counts from when the request was due) drives bare Hono and then the row at that same rate,
-slice after slice; beside that table a 2-s clock-reading loop on the server's CPU shows how long the
-machine itself stalls. Start-up is read beside two baselines of the same run: an empty process
+each latency counts from when the request was due) drives bare Hono, a bare Hono slowed to the row's
+CPU per request (busy work in its handler: the row's CPU per request minus bare Hono's, paired slices)
+and then the row at that same rate, slice after slice — a slower server clears a longer queue after each
+of the machine's stalls, and the slowed one shows how much of the row's p99 that alone explains; beside
+that table a 2-s clock-reading loop on the server's CPU shows how long the machine itself stalls. Start-up is read beside two baselines of the same run: an empty process
 (\`node -e 0\`; again without NODE_EXTRA_CA_CERTS when it is set, since Node reads that file at every
 start) and bare Hono's own cold start. Idle RSS is read 1 s after start and again after 10 s without
 requests (the target uses the latter). Runs \`npm run build\` first;
@@ -237,15 +239,30 @@ interface Pairing {
   /** The paired server's processes, for its CPU time around each of its slices. */
   pids: number[]
   stop: () => Promise<void>
+  /** Starts (and warms up) another bare Hono whose health check does `spinUs` of busy work first; the caller stops it. */
+  slowed: (spinUs: number) => Promise<{ target: Target; stop: () => Promise<void> }>
+}
+
+/** Starts `s` and loads it for the warm-up: its target and how to stop it. */
+const startWarm = async (c: LoadCase, s: Server, name: string) => {
+  const server = await launch(c.runtime, s, name)
+  try {
+    const target = c.target(server.port)
+    await waitFor200(health(server.port).url, server.t0, { child: server.started.child })
+    await load(gen, target, { connections, prefix: pin.load, tmpDir: tmp, durationSec: warmup })
+    return { target, pid: server.started.pid, stop: () => stop(server.started) }
+  } catch (err) {
+    await stop(server.started)
+    throw err
+  }
 }
 
 const startPairing = async (c: LoadCase): Promise<Pairing | undefined> => {
   try {
-    const server = await launch(c.runtime, c.server, `${c.id.replace(':', '-')}-paired`)
-    const target = c.target(server.port)
-    await waitFor200(health(server.port).url, server.t0, { child: server.started.child })
-    await load(gen, target, { connections, prefix: pin.load, tmpDir: tmp, durationSec: warmup })
-    return { target, pids: processTree(server.started.pid), stop: () => stop(server.started) }
+    const name = `${c.id.replace(':', '-')}-paired`
+    const paired = await startWarm(c, c.server, name)
+    const slowed = (spinUs: number) => startWarm(c, { ...c.server, cmd: [...c.server.cmd, `--spin-us=${spinUs.toFixed(2)}`] }, `${name}-slowed`)
+    return { target: paired.target, pids: processTree(paired.pid), stop: paired.stop, slowed }
   } catch (err) {
     progress(`${c.id}: paired baseline not available (${(err as Error).message.split('\n')[0]}); ratios come from separate rows`)
     return undefined
@@ -261,24 +278,28 @@ const SAME_RATE_SEC = Math.max(1, sliceSec - 0.5)
  * p99 "at the same load": the row and bare Hono each driven by the open-loop generator at the same req/s
  * (half the row's best), slice after slice like the throughput slices.
  */
-const runSameRate = async (t: Target, base: Target, rps: number): Promise<NonNullable<Row['fixed']>> => {
+const runSameRate = async (t: Target, base: Target, rps: number, slowed?: { target: Target; spinUs: number }): Promise<NonNullable<Row['fixed']>> => {
   const rate = Math.max(1000, Math.round((rps * SAME_RATE_SHARE) / 1000) * 1000)
   const o = { driver: join(tmp, 'bare', 'open-loop.mjs'), rate, warmupSec: 0.5, durationSec: SAME_RATE_SEC, connections, prefix: pin.load }
   const mine: OpenLoopResult[] = []
   const theirs: OpenLoopResult[] = []
+  const yard: OpenLoopResult[] = []
   for (let i = 0; i < SLICES; i++) {
     theirs.push(await fixedRate(base, o))
+    if (slowed) yard.push(await fixedRate(slowed.target, o))
     mine.push(await fixedRate(t, o))
   }
   const at = (xs: OpenLoopResult[], k: 'p50Ms' | 'p99Ms') => median(xs.map((x) => x[k]))
+  const over = (xs: OpenLoopResult[]) => median(mine.map((m, i) => m.p99Ms / xs[i]!.p99Ms))
   return {
     rate,
     p50Ms: at(mine, 'p50Ms'),
     p99Ms: at(mine, 'p99Ms'),
     baseP50Ms: at(theirs, 'p50Ms'),
     baseP99Ms: at(theirs, 'p99Ms'),
-    pairedP99: median(mine.map((m, i) => m.p99Ms / theirs[i]!.p99Ms)),
-    errors: [...mine, ...theirs].reduce((n, x) => n + x.errors, 0),
+    pairedP99: over(theirs),
+    ...(slowed && { slowed: { spinUs: slowed.spinUs, p99Ms: at(yard, 'p99Ms'), pairedP99: over(yard) } }),
+    errors: [...mine, ...theirs, ...yard].reduce((n, x) => n + x.errors, 0),
   }
 }
 
@@ -305,6 +326,8 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
     const paired: number[] = []
     const pairedP99: number[] = []
     const pairedCpu: number[] = []
+    /** The row's CPU per request over bare Hono's in the slice before, µs: what the slowed yardstick burns. */
+    const extraCpu: number[] = []
     /** One slice against `target`, with the CPU time `tree` used per request meanwhile (when /proc tells). */
     const slice = async (target: Target, tree: number[]) => {
       const before = treeCpuSec(tree)
@@ -322,6 +345,7 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
       if (base?.r.rps) paired.push(r.rps / base.r.rps)
       if (base?.r.p99Ms && r.p99Ms) pairedP99.push(r.p99Ms / base.r.p99Ms)
       if (base?.cpuUs && cpuUs) pairedCpu.push(base.cpuUs / cpuUs)
+      if (base?.cpuUs && cpuUs) extraCpu.push(cpuUs - base.cpuUs)
     }
     const cpu1 = treeCpuSec(pids)
     Object.assign(row, best, { errors })
@@ -332,10 +356,14 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
     row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
     if (c.sameRate && pairing && best) {
       // The throughput figures stand even if the fixed-rate comparison cannot run.
+      const spinUs = extraCpu.length ? median(extraCpu) : 0
+      const slowed = spinUs > 0 ? await pairing.slowed(spinUs).catch((err: Error) => void progress(`${c.id}: slowed bare Hono not available (${err.message.split('\n')[0]})`)) : undefined
       try {
-        row.fixed = await runSameRate(t, pairing.target, best.rps)
+        row.fixed = await runSameRate(t, pairing.target, best.rps, slowed && { target: slowed.target, spinUs })
       } catch (err) {
         progress(`${c.id}: same-rate comparison failed (${(err as Error).message.split('\n')[0]})`)
+      } finally {
+        await slowed?.stop()
       }
     }
   } catch (err) {
@@ -668,7 +696,7 @@ const main = async () => {
   console.log(`Machine: ${machine}\n`)
   console.log(table(rows.filter((r) => r.kind !== 'inproc')))
   if (sameRate) {
-    console.log(`\nLatency at the same load (open loop: requests sent at a fixed rate, half the Flyer row's best req/s, whether or not earlier ones were answered; latency counted from when each was due; ${SLICES} slices of ${SAME_RATE_SEC} s after 0.5 s, each right after one of bare Hono at the same rate; medians):\n`)
+    console.log(`\nLatency at the same load (open loop: requests sent at a fixed rate, half the Flyer row's best req/s, whether or not earlier ones were answered; latency counted from when each was due; ${SLICES} slices of ${SAME_RATE_SEC} s after 0.5 s, each right after one of bare Hono and one of bare Hono slowed to the row's CPU per request by busy work in its handler, at the same rate; medians; the slowed one's extra µs a request in brackets):\n`)
     console.log(fixedRateTable(rows))
     if (stalls) console.log(`\nThe machine's own stalls: a clock-reading loop pinned like the servers stopped ${stalls.stalls} times for over 0.2 ms in 2 s (${stalls.stalledMs.toFixed(1)} ms in all, longest ${stalls.longestMs.toFixed(2)} ms): requests due then wait, whatever the server.`)
   }

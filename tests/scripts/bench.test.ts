@@ -10,7 +10,7 @@ import { parseAutocannon, parseWrk, wrkDurationMs, wrkScript } from '../../scrip
 import { type CpuProfile, mainThreadProfile, topSelf } from '../../scripts/bench/profile.ts'
 import { collected } from '../../scripts/bench/instructions.ts'
 import { checks, fixedRateTable, inProcessTable, instructionsTable, median, ratios, type Row, table } from '../../scripts/bench/report.ts'
-import { contractApp } from '../../scripts/bench/servers/bare-app.ts'
+import { bareApp, contractApp } from '../../scripts/bench/servers/bare-app.ts'
 
 // The benchmark's pure parts only: parsing, ratios, the table, the fixture. No timing is asserted.
 const WRK = `Running 5s test @ http://127.0.0.1:9101/flyer/v1/health_check
@@ -154,7 +154,18 @@ describe('bench: report', () => {
     expect(Object.keys(Object.fromEntries(checks(rows).map((c) => [c.what, c])))).toContain('node: POST demo, access log on p99 (same connections) ≤ 1.5× bare Hono')
     const lines = fixedRateTable([rows[0]!, fixed]).split('\n')
     expect(lines).toHaveLength(3)
-    expect(lines[2]).toMatch(/^\| Flyer demo \(Node\) +\| 10,000 \| 0\.05 ms \| 1\.80 ms \| 0\.04 ms +\| 1\.50 ms +\| 1\.20× +\|$/)
+    expect(lines[2]).toMatch(/^\| Flyer demo \(Node\) +\| 10,000 \| 0\.05 ms \| 1\.80 ms \| 0\.04 ms +\| 1\.50 ms +\| 1\.20× +\| — +\| — +\|$/)
+  })
+
+  it('reads p99 beside a bare Hono slowed to the row’s CPU per request, when that yardstick ran', () => {
+    const f = { rate: 10000, p50Ms: 0.05, p99Ms: 2.4, baseP50Ms: 0.04, baseP99Ms: 1.5, pairedP99: 1.6, errors: 0, slowed: { spinUs: 3.25, p99Ms: 2.2, pairedP99: 1.1 } }
+    const fixed: Row = { ...rows[2]!, fixed: f }
+    const check = checks([rows[0]!, fixed]).find((c) => c.what === 'node: POST demo, access log on p99 at the same req/s ≤ 1.5× bare Hono')
+    // The target stays against bare Hono itself; the yardstick is read beside it.
+    expect(check).toMatchObject({ ok: false, detail: '1.60× (2.40 ms vs 1.50 ms at 10,000 req/s) (this run: 1.10× a bare Hono slowed to its CPU per request, +3.3 µs of busy work)' })
+    const [head, , line] = fixedRateTable([rows[0]!, fixed]).split('\n')
+    expect(head).toMatch(/\| slowed bare Hono \(busy work\) p99 \| p99 vs slowed \|$/)
+    expect(line).toMatch(/\| 1\.60× +\| 2\.20 ms \(\+3\.3 µs\) +\| 1\.10× +\|$/)
   })
 
   it('takes the median of an odd or even count', () => {
@@ -213,6 +224,18 @@ describe('bench --profile', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('bench: the slowed bare-Hono yardstick', () => {
+  it('does at least the busy work asked for before the same answer as bare Hono', async () => {
+    const plain = await bareApp().request('/flyer/v1/health_check')
+    const app = bareApp({ spinUs: 3000 })
+    const t0 = performance.now()
+    const res = await app.request('/flyer/v1/health_check')
+    // A lower bound only: the busy loop runs until the clock has moved 3 ms, however busy the machine.
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(3)
+    expect(await res.json()).toEqual(await plain.json())
   })
 })
 

@@ -5,9 +5,24 @@ import { currentRssMb } from '../../../lib/memory.ts'
 
 const healthCheck = (c: Context) => c.json({ msg: 'success', code: 200 }, 200)
 
-export const bareApp = () => {
+/** Busy work for `us` microseconds of the clock: CPU spent per request as a framework would spend it. */
+export const spin = (us: number): void => {
+  const end = performance.now() + us / 1000
+  while (performance.now() < end);
+}
+
+export interface BareOptions {
+  /**
+   * Busy work before the health check answers, in µs: bare Hono made as slow as a Flyer row, with none of
+   * its work — the yardstick that tells latency lost to being slower (longer queues behind each of the
+   * machine's stalls) from latency Flyer adds of its own (pauses, timers).
+   */
+  spinUs?: number
+}
+
+export const bareApp = ({ spinUs = 0 }: BareOptions = {}) => {
   const app = new Hono()
-  app.get('/flyer/v1/health_check', healthCheck)
+  app.get('/flyer/v1/health_check', spinUs > 0 ? (c) => (spin(spinUs), healthCheck(c)) : healthCheck)
   app.post('/flyer/v1/demo', async (c) => {
     const body = await c.req.json<{ msgContent?: unknown }>()
     return c.json({ code: 200, msg: `Hello ${String(body.msgContent)}!` }, 200)
