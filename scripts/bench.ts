@@ -45,7 +45,7 @@ Options:
   --quick              Every row in about two minutes: one 1-s slice per load row after a 1-s warm-up,
                        one run of each start and in-process row (--duration 1 --warmup 1 --runs 1;
                        options given explicitly still win). Noisier: the default run pairs and repeats
-                       each measurement and takes ~8–10 minutes here.
+                       each measurement and takes ~9–11 minutes here.
   --duration <s>       Seconds measured per load row (default 6), in three slices; the best slice is
                        reported, and the server's CPU time per request over all of them.
   --warmup <s>         Seconds of load before measuring (default 2).
