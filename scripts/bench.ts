@@ -33,7 +33,8 @@ each latency counts from when the request was due) drives bare Hono, a bare Hono
 CPU per request (busy work in its handler: the row's CPU per request minus bare Hono's, paired slices)
 and then the row at that same rate, slice after slice — a slower server clears a longer queue after each
 of the machine's stalls, and the slowed one shows how much of the row's p99 that alone explains; beside
-that table a 2-s clock-reading loop on the server's CPU shows how long the machine itself stalls. Start-up is read beside two baselines of the same run: an empty process
+that table a 2-s clock-reading loop on the server's CPU shows how long the machine itself stalls.
+Start-up is read beside two baselines of the same run: an empty process
 (\`node -e 0\`; again without NODE_EXTRA_CA_CERTS when it is set, since Node reads that file at every
 start) and bare Hono's own cold start. Idle RSS is read 1 s after start and again after 10 s without
 requests (the target uses the latter). Runs \`npm run build\` first;
@@ -276,7 +277,8 @@ const SAME_RATE_SEC = Math.max(1, sliceSec - 0.5)
 
 /**
  * p99 "at the same load": the row and bare Hono each driven by the open-loop generator at the same req/s
- * (half the row's best), slice after slice like the throughput slices.
+ * (half the row's best), slice after slice like the throughput slices; with `slowed`, a bare Hono doing
+ * the row's extra CPU per request as busy work runs between them (the yardstick in `FixedRate.slowed`).
  */
 const runSameRate = async (t: Target, base: Target, rps: number, slowed?: { target: Target; spinUs: number }): Promise<NonNullable<Row['fixed']>> => {
   const rate = Math.max(1000, Math.round((rps * SAME_RATE_SHARE) / 1000) * 1000)
@@ -344,8 +346,10 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
       if (!best || r.rps > best.rps) best = r
       if (base?.r.rps) paired.push(r.rps / base.r.rps)
       if (base?.r.p99Ms && r.p99Ms) pairedP99.push(r.p99Ms / base.r.p99Ms)
-      if (base?.cpuUs && cpuUs) pairedCpu.push(base.cpuUs / cpuUs)
-      if (base?.cpuUs && cpuUs) extraCpu.push(cpuUs - base.cpuUs)
+      if (base?.cpuUs && cpuUs) {
+        pairedCpu.push(base.cpuUs / cpuUs)
+        extraCpu.push(cpuUs - base.cpuUs)
+      }
     }
     const cpu1 = treeCpuSec(pids)
     Object.assign(row, best, { errors })
