@@ -43,7 +43,7 @@ Flyer runs as \`node dist/server.mjs\` and \`bun dist/server.mjs\` with flyer_wo
 
 Options:
   --json <file>        Also write the rows, targets and machine to <file>.
-  --quick              Every row in about two minutes: one 1-s slice per load row after a 1-s warm-up,
+  --quick              Every row in under three minutes: one 1-s slice per load row after a 1-s warm-up,
                        one run of each start and in-process row (--duration 1 --warmup 1 --runs 1;
                        options given explicitly still win). Noisier: the default run pairs and repeats
                        each measurement and takes ~9–11 minutes here.
@@ -118,7 +118,7 @@ const positive = (name: string, v: string) => {
   }
   return n
 }
-// --quick: every row, once and short — about two minutes in all; the defaults pair and repeat (~8–10).
+// --quick: every row, once and short — under three minutes in all (163 s here); the defaults pair and repeat (~9–11).
 const duration = positive('duration', values.duration ?? (values.quick ? '1' : '6'))
 // The measured time is cut into slices and the best slice reported: on a shared machine other
 // processes only ever slow a slice down. CPU per request counts all slices.
