@@ -327,9 +327,8 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
     let errors = 0
     const paired: number[] = []
     const pairedP99: number[] = []
-    const pairedCpu: number[] = []
-    /** The row's CPU per request over bare Hono's in the slice before, µs: what the slowed yardstick burns. */
-    const extraCpu: number[] = []
+    /** CPU per request, µs: bare Hono's in its slice and the row's in the next, pair by pair. */
+    const cpuPairs: { base: number; row: number }[] = []
     /** One slice against `target`, with the CPU time `tree` used per request meanwhile (when /proc tells). */
     const slice = async (target: Target, tree: number[]) => {
       const before = treeCpuSec(tree)
@@ -346,21 +345,19 @@ const runLoad = async (c: LoadCase, pairing?: Pairing): Promise<Row> => {
       if (!best || r.rps > best.rps) best = r
       if (base?.r.rps) paired.push(r.rps / base.r.rps)
       if (base?.r.p99Ms && r.p99Ms) pairedP99.push(r.p99Ms / base.r.p99Ms)
-      if (base?.cpuUs && cpuUs) {
-        pairedCpu.push(base.cpuUs / cpuUs)
-        extraCpu.push(cpuUs - base.cpuUs)
-      }
+      if (base?.cpuUs && cpuUs) cpuPairs.push({ base: base.cpuUs, row: cpuUs })
     }
     const cpu1 = treeCpuSec(pids)
     Object.assign(row, best, { errors })
     if (paired.length) row.pairedRps = median(paired)
     if (pairedP99.length) row.pairedP99 = median(pairedP99)
-    if (pairedCpu.length) row.pairedCpu = median(pairedCpu)
+    if (cpuPairs.length) row.pairedCpu = median(cpuPairs.map((p) => p.base / p.row))
     if (cpu0 !== undefined && cpu1 !== undefined && requests) row.cpuUs = ((cpu1 - cpu0) * 1e6) / requests
     row.rssMb = treeMb(processTree(server.started.pid), 'VmHWM')
     if (c.sameRate && pairing && best) {
       // The throughput figures stand even if the fixed-rate comparison cannot run.
-      const spinUs = extraCpu.length ? median(extraCpu) : 0
+      // The slowed yardstick burns what the row spends beyond bare Hono, a request.
+      const spinUs = cpuPairs.length ? median(cpuPairs.map((p) => p.row - p.base)) : 0
       const slowed = spinUs > 0 ? await pairing.slowed(spinUs).catch((err: Error) => void progress(`${c.id}: slowed bare Hono not available (${err.message.split('\n')[0]})`)) : undefined
       try {
         row.fixed = await runSameRate(t, pairing.target, best.rps, slowed && { target: slowed.target, spinUs })
